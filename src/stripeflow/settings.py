@@ -1,0 +1,73 @@
+"""One typed settings object, read from the environment once, in the composition root.
+
+Nothing else in the package reads the environment: ``Settings.from_env()`` is called by the CLI's ``main`` (or by
+a caller of :mod:`stripeflow.api`) and the result is passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The Stripe API version every request pins (``Stripe-Version``) and every row records. It is the version whose
+#: object shapes ``shared/stripe-openapi/fixtures3.json`` shows (refunds carry ``customer``; subscription periods
+#: sit on the items).
+DEFAULT_STRIPE_VERSION = "2026-07-29.dahlia"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set with a ``STRIPEFLOW_`` environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="STRIPEFLOW_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("./stripeflow-data"),
+        description="Holds the metadata store, the datasets and the local encryption key.",
+    )
+    stripe_api_base: str = Field(
+        default="https://api.stripe.com",
+        description="Base URL of the Stripe API, or of any Stripe-compatible server such as the emulator.",
+    )
+    stripe_version: str = Field(default=DEFAULT_STRIPE_VERSION, description="Pinned Stripe-Version header.")
+    access_token: SecretStr | None = Field(default=None, description="Stripe secret or restricted key.")
+    max_rps: float | None = Field(
+        default=None,
+        ge=0,
+        description="Requests per second for one account, all endpoints together. "
+        "Unset: 25 in test mode, 100 in live mode. 0: unlimited.",
+    )
+    max_endpoint_rps: float = Field(
+        default=25.0, ge=0, description="Requests per second for one endpoint. 0: unlimited."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata store. Unset: SQLite in the data dir.",
+    )
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"STRIPEFLOW_STRIPE_API_BASE must be an http(s) URL such as https://api.stripe.com, got {value!r}"
+            )
+        return value.rstrip("/")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Read the environment once; keyword overrides (e.g. from CLI flags) win when not ``None``."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return cls(**given)  # type: ignore[arg-type]
+
+    @property
+    def metadata_url(self) -> str:
+        """The metadata store URL: ``database_url`` or SQLite under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'metadata.db').resolve()}"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
