@@ -7,8 +7,9 @@ module branches on a resource's name.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 
@@ -19,7 +20,7 @@ class NestedList:
     field: str  # the field on the parent object, e.g. "items"
     path: str  # the list endpoint, e.g. "/v1/subscription_items"
     parent_param: str  # the query parameter naming the parent, e.g. "subscription"
-    params: Mapping[str, str] = field(default_factory=dict)  # extra query parameters for that endpoint
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)  # extra query parameters for that endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,5 @@ def resolve(names: str | None) -> tuple[ResourceSpec, ...]:
     wanted = [name.strip() for name in names.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in RESOURCES]
     if unknown:
-        raise ValueError(
-            f"unknown resource(s) {', '.join(unknown)}; valid resources are {', '.join(RESOURCES)}"
-        )
+        raise ValueError(f"unknown resource(s) {', '.join(unknown)}; valid resources are {', '.join(RESOURCES)}")
     return tuple(spec for spec in RESOURCES.values() if spec.name in wanted)
