@@ -98,3 +98,7 @@ def mask_key(key: str) -> str:
     prefix_end = key.find("_", key.find("_") + 1) + 1 if key.count("_") >= 2 else 0
     tail = key[-4:] if len(key) > prefix_end + 8 else ""
     return f"{key[:prefix_end]}****{tail}"
+
+
+class ConcurrentSyncError(StripeflowError):
+    """Another sync of the same account is running on the same data dir."""

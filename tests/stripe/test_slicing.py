@@ -43,11 +43,19 @@ def test_split_refuses_tiny_or_finished_slices() -> None:
     assert split(done, "s") is None
 
 
-def test_pick_to_split_prefers_the_most_remaining_time() -> None:
-    small = Slice(key="a", pass_index=0, lo=0, hi=10)
-    large = Slice(key="b", pass_index=0, lo=0, hi=1000)
-    large.take({"id": "x", "created": 5})  # almost finished: only 5 seconds left
-    assert pick_to_split([small, large]) is small
+def test_pick_to_split_prefers_the_most_records_left() -> None:
+    sparse = Slice(key="a", pass_index=0, lo=0, hi=10_000)
+    for n in range(10):  # 10 records in the newest 1,000 s: about 90 left
+        sparse.take({"id": f"a{n}", "created": 9_999 - n * 100})
+    dense = Slice(key="b", pass_index=0, lo=0, hi=1_000)
+    for n in range(100):  # 100 records in the newest 100 s: about 800 left
+        dense.take({"id": f"b{n}", "created": 999 - n})
+    assert pick_to_split([sparse, dense]) is dense
+    assert pick_to_split([sparse]) is None  # too few left to be worth a request
+
+
+def test_a_slice_that_has_not_listed_anything_yet_is_not_split() -> None:
+    assert pick_to_split([Slice(key="a", pass_index=0, lo=0, hi=10**9)]) is None
 
 
 def test_state_round_trip() -> None:

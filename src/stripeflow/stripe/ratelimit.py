@@ -99,6 +99,10 @@ class RequestBudget:
         self._global.recover()
         self._endpoint(endpoint).recover()
 
+    def set_global_ceiling(self, rps: float) -> None:
+        """Change the account-wide limit, e.g. once Stripe has told the key's real mode."""
+        self._global = Pace(rps)
+
     def rates(self) -> dict[str, float]:
         """Current paces, for progress displays and tests."""
         return {"global": self._global.rate} | {name: pace.rate for name, pace in self._endpoints.items()}

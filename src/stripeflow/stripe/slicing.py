@@ -88,6 +88,14 @@ def plan_slices(lo: int, hi: int, count: int, pass_index: int = 0) -> list[Slice
     return list(reversed(slices))
 
 
+def estimated_remaining(running: Slice) -> float | None:
+    """Records likely left in ``running``, from the density of what it has listed so far; ``None`` if unknown."""
+    if running.floor is None or running.done:
+        return None
+    walked = max(1, running.hi - running.floor)
+    return running.records / walked * running.remaining_span
+
+
 def split(running: Slice, new_key: str, min_span: int = 2) -> Slice | None:
     """Give the older half of ``running``'s remaining range to a new slice, or ``None`` if too small to split."""
     if running.done or running.remaining_span < min_span:
@@ -101,7 +109,16 @@ def split(running: Slice, new_key: str, min_span: int = 2) -> Slice | None:
     return stolen
 
 
-def pick_to_split(slices: Iterable[Slice]) -> Slice | None:
-    """The running slice with the largest remaining time span."""
-    candidates = [item for item in slices if not item.done and item.remaining_span >= 2]
-    return max(candidates, key=lambda item: item.remaining_span, default=None)
+def pick_to_split(slices: Iterable[Slice], min_records: float = 300) -> Slice | None:
+    """The running slice likely to hold the most records still to list, if worth a split.
+
+    A split costs at least one extra request (the new slice's last, partial page), so only a slice estimated to
+    hold ``min_records`` more is split; a slice that has not listed its first page yet is not judged.
+    """
+    best: Slice | None = None
+    best_estimate = min_records
+    for item in slices:
+        estimate = estimated_remaining(item)
+        if estimate is not None and estimate >= best_estimate and item.remaining_span >= 2:
+            best, best_estimate = item, estimate
+    return best

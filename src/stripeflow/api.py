@@ -1,0 +1,112 @@
+"""The Python API: what the CLI does, callable from a notebook or an orchestrator (Airflow, Dagster).
+
+>>> from stripeflow import api
+>>> from stripeflow.settings import Settings
+>>> report = api.sync(Settings(access_token="sk_test_...", data_dir="/data/stripe"), resources="charges,prices")
+>>> report.resources["charges"].records
+>>> api.read_dataset(settings, "charges").to_pandas()
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+import httpx
+import pyarrow as pa
+
+from stripeflow.errors import ConfigurationError
+from stripeflow.lake.datasets import DatasetInfo, StripeDataset
+from stripeflow.lake.datasets import list_datasets as _list_datasets
+from stripeflow.settings import Settings
+from stripeflow.stripe.resources import RESOURCES, resolve
+from stripeflow.sync.context import Progress
+from stripeflow.sync.engine import SyncEngine, SyncOptions, SyncReport
+
+__all__ = ["SyncReport", "list_datasets", "parse_since", "read_dataset", "sync", "sync_async"]
+
+
+def parse_since(value: str | date | datetime | int | None) -> int | None:
+    """``2024-01-31`` / ``2024-01-31T12:00:00Z`` / a date / epoch seconds -> epoch seconds (UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"--since {value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time such as 2024-01-31T12:00:00Z"
+            ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _options(
+    resources: str | None,
+    since: str | date | datetime | int | None,
+    full_refresh: bool,
+    concurrency: int,
+    batch_size: int,
+) -> SyncOptions:
+    try:
+        specs = resolve(resources)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    if concurrency < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+    if batch_size < 1:
+        raise ConfigurationError(f"batch size must be at least 1, got {batch_size}")
+    return SyncOptions(
+        resources=specs,
+        since=parse_since(since),
+        full_refresh=full_refresh,
+        concurrency=concurrency,
+        batch_size=batch_size,
+    )
+
+
+async def sync_async(
+    settings: Settings,
+    *,
+    resources: str | None = None,
+    since: str | date | datetime | int | None = None,
+    full_refresh: bool = False,
+    concurrency: int = 8,
+    batch_size: int = 2000,
+    progress: Mapping[str, Progress] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SyncReport:
+    """Sync the chosen resources (default: all six) of the account behind ``settings.access_token``."""
+    options = _options(resources, since, full_refresh, concurrency, batch_size)
+    return await SyncEngine(settings, transport=transport).run(options, progress)
+
+
+def sync(settings: Settings, **kwargs: object) -> SyncReport:
+    """Blocking form of :func:`sync_async` (same keyword arguments)."""
+    return asyncio.run(sync_async(settings, **kwargs))  # type: ignore[arg-type]
+
+
+def list_datasets(settings: Settings) -> list[DatasetInfo]:
+    """The datasets under the data dir: name, path, rows, version, last batch."""
+    return _list_datasets(settings.datasets_dir)
+
+
+def read_dataset(settings: Settings, resource: str, *, include_deleted: bool = False) -> pa.Table:
+    """One resource's dataset as a pyarrow Table (``.to_pandas()``, ``polars.from_arrow(...)``)."""
+    if resource not in RESOURCES:
+        raise ConfigurationError(f"unknown dataset {resource!r}; datasets are named {', '.join(RESOURCES)}")
+    dataset = StripeDataset(settings.datasets_dir, resource)
+    if not dataset.exists():
+        raise ConfigurationError(f"dataset {resource!r} does not exist yet under {settings.datasets_dir}; run a sync")
+    table = dataset.to_arrow()
+    if not include_deleted:
+        table = table.filter(pa.compute.invert(table["_deleted"]))
+    return table

@@ -1,0 +1,1 @@
+"""The ``stripeflow`` command line (Typer + Rich)."""

@@ -1,0 +1,68 @@
+"""Renderables for the terminal, kept apart from printing so they can be tested as values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.table import Table
+
+from stripeflow.lake.datasets import DatasetInfo
+from stripeflow.sync.context import Progress
+from stripeflow.sync.engine import SyncReport
+
+_STATUS_STYLE = {"success": "green", "failed": "bold red"}
+
+
+def format_progress(progress: Mapping[str, Progress], elapsed: float) -> Table:
+    table = Table(title=f"Syncing from Stripe · {elapsed:5.1f}s", title_justify="left", expand=False)
+    for column in ("resource", "phase", "records", "requests", "429s", "retries"):
+        table.add_column(column, justify="left" if column in ("resource", "phase") else "right")
+    for item in progress.values():
+        bar = "✓" if item.done and item.phase == "success" else ("✗" if item.phase == "failed" else "…")
+        table.add_row(
+            f"{bar} {item.resource}",
+            item.phase,
+            f"{item.records:,}",
+            f"{item.metrics.requests:,}",
+            f"{item.metrics.throttled:,}",
+            f"{item.metrics.retries:,}",
+        )
+    return table
+
+
+def format_summary(report: SyncReport) -> Table:
+    mode = "live" if report.livemode else "test"
+    table = Table(title=f"Sync of {report.account} ({mode} mode) in {report.seconds:.1f}s", title_justify="left")
+    for column in ("resource", "status", "mode", "records", "deleted", "requests", "429s", "dataset / error"):
+        table.add_column(column, justify="right" if column in ("records", "deleted", "requests", "429s") else "left")
+    for item in report.resources.values():
+        detail = item.error or item.dataset
+        if item.note and not item.error:
+            detail = f"{detail}\n[dim]{item.note}[/dim]"
+        table.add_row(
+            item.name,
+            f"[{_STATUS_STYLE.get(item.status, '')}]{item.status}[/]",
+            item.mode or "-",
+            f"{item.records:,}",
+            f"{item.deleted:,}",
+            f"{item.requests:,}",
+            f"{item.throttled:,}",
+            detail,
+        )
+    return table
+
+
+def format_datasets(datasets: Iterable[DatasetInfo]) -> Table:
+    table = Table(title="Datasets", title_justify="left")
+    for column in ("name", "rows", "version", "last batch", "last write", "path"):
+        table.add_column(column, justify="right" if column in ("rows", "version") else "left")
+    for info in datasets:
+        table.add_row(
+            info.name,
+            f"{info.rows:,}",
+            str(info.version),
+            info.last_batch_id or "-",
+            info.last_write.isoformat(timespec="seconds") if info.last_write else "-",
+            str(info.path),
+        )
+    return table

@@ -1,0 +1,368 @@
+"""The sync of one Stripe account: validate the key, then sync the chosen resources side by side.
+
+Every resource has its own error boundary: a restricted key that lacks one permission fails that resource and the
+others complete. An invalid, expired or revoked key stops everything at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from stripeflow.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    FatalError,
+    PermissionDeniedError,
+    StripeError,
+)
+from stripeflow.lake.datasets import StripeDataset, SystemColumns
+from stripeflow.settings import Settings
+from stripeflow.store import BatchCounts, MetadataStore, open_store
+from stripeflow.stripe.client import StripeClient, account_from_permission_error
+from stripeflow.stripe.ratelimit import RequestBudget
+from stripeflow.stripe.resources import ResourceSpec
+from stripeflow.sync.context import Progress, ResourceContext
+from stripeflow.sync.lock import sync_lock
+from stripeflow.sync.resource_sync import Plan, ResourceSync
+from stripeflow.sync.writer import CheckpointedWriter
+
+log = logging.getLogger(__name__)
+
+#: Stripe opened in 2011; nothing of an account can be older. Used when /v1/account cannot be read.
+STRIPE_EPOCH = 1293840000
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    resources: tuple[ResourceSpec, ...]
+    since: int | None = None
+    full_refresh: bool = False
+    concurrency: int = 8
+    batch_size: int = 2000
+
+
+@dataclass(slots=True)
+class ResourceReport:
+    name: str
+    status: str = "success"  # success | failed
+    mode: str | None = None
+    records: int = 0
+    deleted: int = 0
+    requests: int = 0
+    throttled: int = 0
+    retries: int = 0
+    dataset: str = ""
+    error: str | None = None
+    note: str | None = None
+    batch_id: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class SyncReport:
+    account: str
+    livemode: bool
+    sync_id: str
+    resources: dict[str, ResourceReport] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(report.status == "success" for report in self.resources.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``stripeflow sync --json`` document."""
+        return {
+            "account": self.account,
+            "livemode": self.livemode,
+            "sync_id": self.sync_id,
+            "resources": {
+                name: {
+                    "records": report.records,
+                    "deleted": report.deleted,
+                    "requests": report.requests,
+                    "throttled": report.throttled,
+                    "dataset": report.dataset,
+                    "status": report.status,
+                    "mode": report.mode,
+                    "error": report.error,
+                    **({"note": report.note} if report.note else {}),
+                }
+                for name, report in self.resources.items()
+            },
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    created: int | None
+    livemode: bool
+
+
+def default_global_rps(key: str, livemode: bool, configured: float | None) -> float:
+    """The configured rate, else Stripe's documented account limit: 100 req/s live, 25 in test mode."""
+    if configured is not None:
+        return configured
+    return 100.0 if livemode else 25.0
+
+
+async def identify(client: StripeClient, key: str) -> Account:
+    """Validate the key with one cheap call and learn the account it belongs to."""
+    livemode = "_live_" in key
+    try:
+        account = await client.get("/v1/account", resource="account")
+    except PermissionDeniedError as exc:  # a restricted key without rak_account_read is still a valid key
+        account_id = account_from_permission_error(exc) or f"key_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        return Account(id=account_id, created=None, livemode=livemode)
+    created = account.get("created")
+    return Account(
+        id=str(account.get("id")),
+        created=int(created) if isinstance(created, int) else None,
+        livemode=await observed_livemode(client, livemode),
+    )
+
+
+async def observed_livemode(client: StripeClient, from_prefix: bool) -> bool:
+    """The mode Stripe reports (``/v1/balance`` carries ``livemode``), falling back to the key's prefix."""
+    try:
+        balance = await client.get("/v1/balance", resource="account")
+    except PermissionDeniedError:
+        return from_prefix
+    reported = balance.get("livemode")
+    if isinstance(reported, bool) and reported != from_prefix:
+        log.warning(
+            "the key's prefix and Stripe disagree on the mode; using Stripe's",
+            extra={"livemode": reported, "key": client.key_mask},
+        )
+        return reported
+    return from_prefix
+
+
+async def list_test_clocks(client: StripeClient) -> list[str]:
+    """Test clocks of a test-mode account (their customers and subscriptions are hidden from plain lists)."""
+    try:
+        page = await client.get("/v1/test_helpers/test_clocks", {"limit": "100"}, resource="test_clocks")
+    except StripeError as exc:
+        log.warning("cannot list test clocks; objects under test clocks are skipped", extra={"error": str(exc)})
+        return []
+    return [str(item["id"]) for item in page.get("data") or [] if isinstance(item, Mapping) and "id" in item]
+
+
+async def newest_event_time(client: StripeClient) -> int | None:
+    try:
+        page = await client.get("/v1/events", {"limit": "1"}, resource="events")
+    except StripeError:
+        return None
+    data = page.get("data") or []
+    return int(data[0]["created"]) if data else None
+
+
+class SyncEngine:
+    """Runs syncs for the key in ``settings``; build one per sync (it owns the HTTP client)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        store: MetadataStore | None = None,
+    ) -> None:
+        if settings.access_token is None:
+            raise ConfigurationError(
+                "no Stripe access token: pass --access-token or set STRIPEFLOW_ACCESS_TOKEN "
+                "(a secret key sk_... or a restricted key rk_... from Developers > API keys)"
+            )
+        self.settings = settings
+        self.key = settings.access_token.get_secret_value()
+        self.transport = transport
+        self._store = store
+
+    async def run(self, options: SyncOptions, progress: Mapping[str, Progress] | None = None) -> SyncReport:
+        started = time.monotonic()
+        livemode = "_live_" in self.key
+        budget = RequestBudget(
+            default_global_rps(self.key, livemode, self.settings.max_rps), self.settings.max_endpoint_rps
+        )
+        client = StripeClient(
+            self.key,
+            api_base=self.settings.stripe_api_base,
+            api_version=self.settings.stripe_version,
+            budget=budget,
+            transport=self.transport,
+            max_connections=max(16, options.concurrency * len(options.resources) + 4),
+        )
+        store = (
+            self._store if self._store is not None else await asyncio.to_thread(open_store, self.settings.metadata_url)
+        )
+        stack = contextlib.ExitStack()
+        try:
+            account = await identify(client, self.key)
+            if account.livemode != livemode and self.settings.max_rps is None:
+                budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
+            stack.enter_context(sync_lock(self.settings.data_dir, account.id))
+            await asyncio.to_thread(store.mark_stale_running_as_aborted)
+            sync_id = await asyncio.to_thread(
+                store.start_sync,
+                account.id,
+                account.livemode,
+                [spec.name for spec in options.resources],
+                {"since": options.since, "full_refresh": options.full_refresh},
+            )
+            report = SyncReport(account=account.id, livemode=account.livemode, sync_id=sync_id)
+            plan = await self._plan(client, account, options)
+            progress = progress or {spec.name: Progress(spec.name) for spec in options.resources}
+            tasks = [
+                self._sync_resource(
+                    client, store, sync_id, account, spec, plan[spec.name], options, progress[spec.name]
+                )
+                for spec in options.resources
+            ]
+            for resource_report in await asyncio.gather(*tasks):
+                report.resources[resource_report.name] = resource_report
+            report.seconds = time.monotonic() - started
+            status = (
+                "success"
+                if report.ok
+                else (
+                    "failed" if not any(item.status == "success" for item in report.resources.values()) else "partial"
+                )
+            )
+            await asyncio.to_thread(store.finish_sync, sync_id, status)
+            return report
+        finally:
+            stack.close()
+            await client.aclose()
+            if self._store is None:
+                await asyncio.to_thread(store.close)
+
+    async def _plan(self, client: StripeClient, account: Account, options: SyncOptions) -> dict[str, Plan]:
+        clocks = [] if account.livemode else await list_test_clocks(client)
+        newest_event = await newest_event_time(client)
+        now = client.server_now()
+        anchor = min(now, newest_event or now)
+        range_start = max(0, (account.created or STRIPE_EPOCH) - 86400)
+        plans: dict[str, Plan] = {}
+        for spec in options.resources:
+            passes = [dict(item) for item in spec.passes]
+            if spec.test_clock_scoped:
+                passes += [{**base, "test_clock": clock} for base in spec.passes for clock in clocks]
+            plans[spec.name] = Plan(
+                since=options.since,
+                full_refresh=options.full_refresh,
+                range_start=range_start,
+                passes=tuple(passes),
+                events_anchor=anchor,
+            )
+        return plans
+
+    async def _sync_resource(
+        self,
+        client: StripeClient,
+        store: MetadataStore,
+        sync_id: str,
+        account: Account,
+        spec: ResourceSpec,
+        plan: Plan,
+        options: SyncOptions,
+        progress: Progress,
+    ) -> ResourceReport:
+        started = time.monotonic()
+        dataset = StripeDataset(self.settings.datasets_dir, spec.name)
+        report = ResourceReport(name=spec.name, dataset=str(dataset.path.resolve()))
+        batch_id = await asyncio.to_thread(
+            lambda: store.start_batch(sync_id, account.id, spec.name, "incremental", dataset_path=report.dataset)
+        )
+        report.batch_id = batch_id
+        ctx = ResourceContext(
+            client=client,
+            spec=spec,
+            progress=progress,
+            account=account.id,
+            livemode=account.livemode,
+            concurrency=options.concurrency,
+            batch_size=options.batch_size,
+        )
+        writer = CheckpointedWriter(store, dataset, account.id, spec.name, self._system(batch_id, account))
+        try:
+            outcome = await ResourceSync(ctx, store, dataset, writer).run(plan)
+            report.mode, report.note = outcome.mode, outcome.note
+        except (PermissionDeniedError, StripeError) as exc:
+            if isinstance(exc, FatalError | AuthenticationError):
+                raise
+            report.status, report.error = "failed", _describe(spec, exc)
+            log.error("resource failed", extra={"resource": spec.name, "error": report.error})
+        finally:
+            progress.done = True
+        report.records, report.deleted = progress.records, progress.deleted
+        report.requests = progress.metrics.requests
+        report.throttled, report.retries = progress.metrics.throttled, progress.metrics.retries
+        report.seconds = time.monotonic() - started
+        progress.phase = report.status
+        counts = BatchCounts(
+            records=report.records,
+            deleted=report.deleted,
+            requests=report.requests,
+            throttled=report.throttled,
+            retries=report.retries,
+        )
+        version = writer.last_version
+        await asyncio.to_thread(
+            lambda: store.finish_batch(
+                batch_id,
+                report.status,
+                counts=counts,
+                mode=BATCH_MODES.get(report.mode or "", "incremental"),
+                error=report.error,
+                dataset_version=version,
+            )
+        )
+        return report
+
+    def _system(self, batch_id: str, account: Account) -> Callable[[Sequence[dict[str, Any]]], SystemColumns]:
+        def system(records: Sequence[dict[str, Any]]) -> SystemColumns:
+            livemode = next(
+                (bool(record["livemode"]) for record in records if isinstance(record.get("livemode"), bool)),
+                account.livemode,
+            )
+            return SystemColumns(
+                batch_id=batch_id,
+                api_version=self.settings.stripe_version,
+                livemode=livemode,
+                account=account.id,
+                ingested_at=datetime.now(UTC),
+            )
+
+        return system
+
+
+#: How each way of running maps onto the batch record's mode.
+BATCH_MODES = {
+    "backfill": "backfill",
+    "resume": "backfill",
+    "rebackfill": "rebackfill",
+    "full-refresh": "rebackfill",
+    "incremental": "incremental",
+}
+
+
+def _describe(spec: ResourceSpec, exc: StripeError) -> str:
+    if isinstance(exc, PermissionDeniedError):
+        permission = exc.permission or spec.permission
+        return (
+            f"the key may not read {spec.name}: it lacks the '{permission}' permission. Give the restricted key "
+            f"'{permission}' (Developers > API keys > edit key), or leave {spec.name} out with --resources. "
+            f"(Stripe request {exc.request_id})"
+        )
+    return str(exc)
