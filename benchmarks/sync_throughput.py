@@ -112,6 +112,7 @@ def minimal_requests(data_dir: Path) -> dict[str, int]:
     """The fewest requests per endpoint that can list what was synced: ceil(n/100) pages per list pass, and
     one subscription_items page per subscription whose items did not fit in the embedded 10."""
     import duckdb
+
     from stripeflow.lake.datasets import StripeDataset
 
     need: dict[str, int] = {}
@@ -125,7 +126,7 @@ def minimal_requests(data_dir: Path) -> dict[str, int]:
             counts = [table.num_rows]
         need[spec.path] = sum(max(1, math.ceil(count / 100)) for count in counts)
         if name == "subscriptions":
-            over = con.execute("select items.total_count from t where items.total_count > 10").fetchall()
+            over = con.execute("select len(items.data) from t where len(items.data) > 10").fetchall()
             need["/v1/subscription_items"] = sum(max(1, math.ceil((row[0] - 10) / 100)) for row in over)
         con.close()
     return need
@@ -194,10 +195,14 @@ def report(
     throttled = sum(item["throttled"] for item in resources.values())
     seconds = first["seconds"]
     failed = [name for name, item in resources.items() if item["status"] != "success"]
-    print(f"full sync: {records:,} records in {seconds:.2f}s = {records / seconds:,.0f} records/s"
-          + (f"  FAILED: {failed}" if failed else ""))
-    print(f"requests: {requests:,} ({requests / seconds:,.1f} req/s), 429s: {throttled} "
-          f"({100 * throttled / max(1, requests):.2f}% of requests)")
+    print(
+        f"full sync: {records:,} records in {seconds:.2f}s = {records / seconds:,.0f} records/s"
+        + (f"  FAILED: {failed}" if failed else "")
+    )
+    print(
+        f"requests: {requests:,} ({requests / seconds:,.1f} req/s), 429s: {throttled} "
+        f"({100 * throttled / max(1, requests):.2f}% of requests)"
+    )
     served_429 = stats_after.get("throttled", 0) - stats_before.get("throttled", 0)
     print(f"emulator: 429s answered during the sync: {served_429}")
     print(f"peak RSS of the sync process: {first['peak_rss_mb']:.0f} MB")
@@ -208,8 +213,10 @@ def report(
     if reference is not None:
         ref_records, ref_pages, ref_seconds = reference
         ref_rate = ref_records / ref_seconds
-        print(f"reference client: {ref_records:,} records, {ref_pages:,} pages in {ref_seconds:.2f}s = "
-              f"{ref_rate:,.0f} records/s")
+        print(
+            f"reference client: {ref_records:,} records, {ref_pages:,} pages in {ref_seconds:.2f}s = "
+            f"{ref_rate:,.0f} records/s"
+        )
         print(f"sync / reference records/s ratio: {(records / seconds) / ref_rate:.3f}")
     if second is not None:
         per = {name: item["requests"] for name, item in second["report"]["resources"].items()}

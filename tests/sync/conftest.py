@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stripeflow.emulator.server import RunningEmulator, start_emulator
 
 from stripeflow.emulator.config import EmulatorConfig
+from stripeflow.emulator.server import RunningEmulator, start_emulator
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES
 

@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from stripeflow.emulator.server import start_emulator
-
 from stripeflow import api
+from stripeflow.emulator.server import start_emulator
 from stripeflow.stripe.resources import RESOURCES
 from tests.sync.conftest import KEY, emulator_config, settings_for, truth
 

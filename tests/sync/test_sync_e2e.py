@@ -8,9 +8,9 @@ import duckdb
 import httpx
 import pyarrow as pa
 import pytest
-from stripeflow.emulator.server import RunningEmulator, start_emulator
 
 from stripeflow import api
+from stripeflow.emulator.server import RunningEmulator, start_emulator
 from stripeflow.errors import AuthenticationError
 from stripeflow.stripe.resources import RESOURCES
 from tests.sync.conftest import KEY, advance_clock, emulator_config, mutate, settings_for, truth

@@ -18,7 +18,7 @@ from rich.live import Live
 from stripeflow import api
 from stripeflow.cli import demo as demo_command
 from stripeflow.cli import emulator as emulator_command
-from stripeflow.cli.format import format_datasets, format_progress, format_summary
+from stripeflow.cli.format import dataset_json, format_datasets, format_progress, format_summary
 from stripeflow.errors import ConfigurationError, FatalError, StripeflowError
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES, resolve
@@ -127,7 +127,7 @@ def datasets_list(
     settings = load_settings(data_dir=data_dir)
     datasets = api.list_datasets(settings)
     if json_output:
-        out.print_json(orjson.dumps([info.to_json() for info in datasets]).decode())
+        out.print_json(orjson.dumps([dataset_json(info) for info in datasets]).decode())
     elif not datasets:
         out.print(f"No datasets yet under {settings.datasets_dir}. Run `stripeflow sync` or `stripeflow demo`.")
     else:

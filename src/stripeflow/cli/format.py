@@ -52,17 +52,30 @@ def format_summary(report: SyncReport) -> Table:
     return table
 
 
+def dataset_json(info: DatasetInfo) -> dict[str, object]:
+    return {
+        "name": info.name,
+        "path": str(info.path),
+        "rows": info.rows,
+        "deleted_rows": info.deleted_rows,
+        "version": info.version,
+        "last_batch_id": info.last_batch_id,
+        "last_write_at": info.last_write_at.isoformat() if info.last_write_at else None,
+    }
+
+
 def format_datasets(datasets: Iterable[DatasetInfo]) -> Table:
     table = Table(title="Datasets", title_justify="left")
-    for column in ("name", "rows", "version", "last batch", "last write", "path"):
-        table.add_column(column, justify="right" if column in ("rows", "version") else "left")
+    for column in ("name", "rows", "deleted", "version", "last batch", "last write", "path"):
+        table.add_column(column, justify="right" if column in ("rows", "deleted", "version") else "left")
     for info in datasets:
         table.add_row(
             info.name,
             f"{info.rows:,}",
+            f"{info.deleted_rows:,}",
             str(info.version),
             info.last_batch_id or "-",
-            info.last_write.isoformat(timespec="seconds") if info.last_write else "-",
+            info.last_write_at.isoformat(timespec="seconds") if info.last_write_at else "-",
             str(info.path),
         )
     return table

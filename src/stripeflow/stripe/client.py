@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -83,7 +85,7 @@ class StripeClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         timeout: float = 60.0,
-        max_connections: int = 64,
+        max_connections: int = 16,
     ) -> None:
         check_key_format(api_key)
         self.api_version = api_version
@@ -100,20 +102,34 @@ class StripeClient:
         }
         if stripe_account:
             headers["Stripe-Account"] = stripe_account
-        self._http = httpx.AsyncClient(
-            base_url=api_base,
-            headers=headers,
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._pool_options: dict[str, Any] = {
+            "base_url": api_base,
+            "headers": headers,
+            "transport": transport,
+            "timeout": httpx.Timeout(timeout, connect=10.0),
+            "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # Building an SSL context loads the CA bundle (tens of ms): build it once for all pools.
+            "verify": _shared_ssl_context(),
+        }
+        # One connection pool per resource: httpcore scans its whole pool on every request, so several small
+        # pools cost far less CPU than one large one. The request budget stays shared.
+        self._pools: dict[str, httpx.AsyncClient] = {}
 
     @property
     def key_mask(self) -> str:
         return self._key_mask
 
+    def _pool(self, resource: str | None) -> httpx.AsyncClient:
+        name = resource or ""
+        pool = self._pools.get(name)
+        if pool is None:
+            pool = self._pools[name] = httpx.AsyncClient(**self._pool_options)
+        return pool
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
+        self._pools.clear()
 
     async def __aenter__(self) -> StripeClient:
         return self
@@ -174,7 +190,7 @@ class StripeClient:
         self, path: str, params: Mapping[str, str] | None, endpoint: str, resource: str | None
     ) -> dict[str, Any]:
         try:
-            response = await self._http.get(path, params=params)
+            response = await self._pool(resource).get(path, params=params)
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise RetryableError(
                 f"no answer from Stripe for GET {path}: {type(exc).__name__}", resource=resource
@@ -240,6 +256,11 @@ class StripeClient:
         if status == 400:
             return BadRequestError(message, **context)
         return StripeError(message, **context)
+
+
+@functools.cache
+def _shared_ssl_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
 
 
 def account_from_permission_error(error: PermissionDeniedError) -> str | None:

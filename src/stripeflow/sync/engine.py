@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -37,6 +37,9 @@ from stripeflow.sync.resource_sync import Plan, ResourceSync
 from stripeflow.sync.writer import CheckpointedWriter
 
 log = logging.getLogger(__name__)
+
+#: A sync or batch whose heartbeat is older than this is taken for one a killed process left behind.
+STALE_AFTER = timedelta(minutes=30)
 
 #: Stripe opened in 2011; nothing of an account can be older. Used when /v1/account cannot be read.
 STRIPE_EPOCH = 1293840000
@@ -201,7 +204,7 @@ class SyncEngine:
             api_version=self.settings.stripe_version,
             budget=budget,
             transport=self.transport,
-            max_connections=max(16, options.concurrency * len(options.resources) + 4),
+            max_connections=options.concurrency * 2 + 2,
         )
         store = (
             self._store if self._store is not None else await asyncio.to_thread(open_store, self.settings.metadata_url)
@@ -212,7 +215,8 @@ class SyncEngine:
             if account.livemode != livemode and self.settings.max_rps is None:
                 budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
             stack.enter_context(sync_lock(self.settings.data_dir, account.id))
-            await asyncio.to_thread(store.mark_stale_running_as_aborted)
+            # Rows a killed sync left "running"; a live sync of another account keeps its heartbeat fresh.
+            await asyncio.to_thread(lambda: store.mark_stale_running_as_aborted(stale_after=STALE_AFTER))
             sync_id = await asyncio.to_thread(
                 store.start_sync,
                 account.id,
@@ -294,7 +298,10 @@ class SyncEngine:
             concurrency=options.concurrency,
             batch_size=options.batch_size,
         )
-        writer = CheckpointedWriter(store, dataset, account.id, spec.name, self._system(batch_id, account))
+        # Stripe uses one account id for test and live mode: the state is kept per account *and* mode.
+        state_key = f"{account.id}/{'live' if account.livemode else 'test'}"
+        writer = CheckpointedWriter(store, dataset, state_key, spec.name, self._system(batch_id, account))
+        heartbeat = asyncio.create_task(_heartbeat(store, batch_id, progress))
         try:
             outcome = await ResourceSync(ctx, store, dataset, writer).run(plan)
             report.mode, report.note = outcome.mode, outcome.note
@@ -304,19 +311,14 @@ class SyncEngine:
             report.status, report.error = "failed", _describe(spec, exc)
             log.error("resource failed", extra={"resource": spec.name, "error": report.error})
         finally:
+            heartbeat.cancel()
             progress.done = True
         report.records, report.deleted = progress.records, progress.deleted
         report.requests = progress.metrics.requests
         report.throttled, report.retries = progress.metrics.throttled, progress.metrics.retries
         report.seconds = time.monotonic() - started
         progress.phase = report.status
-        counts = BatchCounts(
-            records=report.records,
-            deleted=report.deleted,
-            requests=report.requests,
-            throttled=report.throttled,
-            retries=report.retries,
-        )
+        counts = _counts(progress)
         version = writer.last_version
         await asyncio.to_thread(
             lambda: store.finish_batch(
@@ -345,6 +347,25 @@ class SyncEngine:
             )
 
         return system
+
+
+def _counts(progress: Progress) -> BatchCounts:
+    metrics = progress.metrics
+    return BatchCounts(
+        records=progress.records,
+        deleted=progress.deleted,
+        requests=metrics.requests,
+        throttled=metrics.throttled,
+        retries=metrics.retries,
+    )
+
+
+async def _heartbeat(store: MetadataStore, batch_id: str, progress: Progress, every: float = 15.0) -> None:
+    """Keep the batch's counts (and so its liveness) fresh in the store while it runs."""
+    while True:
+        await asyncio.sleep(every)
+        counts = _counts(progress)
+        await asyncio.to_thread(store.update_batch_progress, batch_id, counts)
 
 
 #: How each way of running maps onto the batch record's mode.

@@ -110,7 +110,7 @@ class ResourceSync:
             await self._rescan(state)
 
     async def _apply_events(self, state: ResourceState) -> None:
-        account, name = self.ctx.account, self.ctx.spec.name
+        account, name = self.writer.account, self.ctx.spec.name
         assert state.events_cursor is not None
 
         async def unseen(ids: list[str]) -> set[str]:

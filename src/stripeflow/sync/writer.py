@@ -71,7 +71,7 @@ class CheckpointedWriter:
             self.store.save_state(self.account, self.resource, document, seq=seq, phase=state.phase)
             self.seq = seq
             return None
-        self.store.stage_pending(self.account, self.resource, seq, document)
+        self.store.stage_pending(self.account, self.resource, seq, document, phase=state.phase)
         writes: list[Callable[[tuple[str, int] | None], int]] = []
         if append:
             writes.append(lambda txn: self.dataset.append(append, self.system(append), txn=txn))
