@@ -13,7 +13,7 @@ from pathlib import Path
 from stripeflow import api
 from stripeflow.emulator.server import start_emulator
 from stripeflow.stripe.resources import RESOURCES
-from tests.sync.conftest import KEY, emulator_config, settings_for, truth
+from tests.support.emulator import KEY, emulator_config, settings_for, truth
 
 
 def sync_command(base_url: str, data_dir: Path) -> tuple[list[str], dict[str, str]]:

@@ -13,7 +13,7 @@ from stripeflow import api
 from stripeflow.emulator.server import RunningEmulator, start_emulator
 from stripeflow.errors import AuthenticationError
 from stripeflow.stripe.resources import RESOURCES
-from tests.sync.conftest import KEY, advance_clock, emulator_config, mutate, settings_for, truth
+from tests.support.emulator import KEY, advance_clock, emulator_config, mutate, settings_for, truth
 
 
 def ids_of(table: pa.Table) -> list[str]:

@@ -1,15 +1,12 @@
-"""Fixtures for end-to-end syncs: the emulator over loopback, a fresh data dir, settings pointing at both."""
+"""Helpers for tests that run against the emulator over loopback: its config, settings, and ground truth."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from stripeflow.emulator.config import EmulatorConfig
-from stripeflow.emulator.server import RunningEmulator, start_emulator
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES
 
@@ -29,20 +26,6 @@ def emulator_config(**overrides: object) -> EmulatorConfig:
     return EmulatorConfig(**{**base, **overrides})  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[RunningEmulator]:
-    """An emulator that tests only read from (no mutations, no clock changes)."""
-    with start_emulator(emulator_config()) as running:
-        yield running
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    """An emulator of the test's own, free to mutate."""
-    with start_emulator(emulator_config()) as running:
-        yield running
-
-
 def settings_for(base_url: str, data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": data_dir,
@@ -57,6 +40,10 @@ def settings_for(base_url: str, data_dir: Path, **overrides: object) -> Settings
 def truth(base_url: str, key: str = KEY) -> dict[str, set[str]]:
     """Every object id of the six resources, listed directly with plain httpx (not stripeflow's code)."""
     ids: dict[str, set[str]] = {}
+    # Ground truth is read with the emulator's injected faults and limits off.
+    httpx.post(
+        f"{base_url}/_emulator/faults", json={"fail_rate": 0, "rate_limit": 0, "endpoint_rate_limit": 0}
+    ).raise_for_status()
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as client:
         clocks = [
             item["id"] for item in client.get("/v1/test_helpers/test_clocks", params={"limit": 100}).json()["data"]
