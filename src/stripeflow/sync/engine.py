@@ -25,7 +25,8 @@ from stripeflow.errors import (
     PermissionDeniedError,
     StripeError,
 )
-from stripeflow.lake.datasets import StripeDataset, SystemColumns
+from stripeflow.lake.datasets import SystemColumns
+from stripeflow.lake.worker import LakeWorker
 from stripeflow.settings import Settings
 from stripeflow.store import BatchCounts, MetadataStore, open_store
 from stripeflow.stripe.client import StripeClient, account_from_permission_error
@@ -215,6 +216,10 @@ class SyncEngine:
             if account.livemode != livemode and self.settings.max_rps is None:
                 budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
             stack.enter_context(sync_lock(self.settings.data_dir, account.id))
+            worker = await asyncio.to_thread(
+                LakeWorker, self.settings.datasets_dir, self.settings.data_dir / "locks" / f"{_safe(account.id)}.writer"
+            )
+            stack.callback(worker.close)
             # Rows a killed sync left "running"; a live sync of another account keeps its heartbeat fresh.
             await asyncio.to_thread(lambda: store.mark_stale_running_as_aborted(stale_after=STALE_AFTER))
             sync_id = await asyncio.to_thread(
@@ -229,7 +234,7 @@ class SyncEngine:
             progress = progress or {spec.name: Progress(spec.name) for spec in options.resources}
             tasks = [
                 self._sync_resource(
-                    client, store, sync_id, account, spec, plan[spec.name], options, progress[spec.name]
+                    client, store, worker, sync_id, account, spec, plan[spec.name], options, progress[spec.name]
                 )
                 for spec in options.resources
             ]
@@ -275,6 +280,7 @@ class SyncEngine:
         self,
         client: StripeClient,
         store: MetadataStore,
+        worker: LakeWorker,
         sync_id: str,
         account: Account,
         spec: ResourceSpec,
@@ -283,7 +289,7 @@ class SyncEngine:
         progress: Progress,
     ) -> ResourceReport:
         started = time.monotonic()
-        dataset = StripeDataset(self.settings.datasets_dir, spec.name)
+        dataset = worker.dataset(spec.name)
         report = ResourceReport(name=spec.name, dataset=str(dataset.path.resolve()))
         batch_id = await asyncio.to_thread(
             lambda: store.start_batch(sync_id, account.id, spec.name, "incremental", dataset_path=report.dataset)
@@ -347,6 +353,10 @@ class SyncEngine:
             )
 
         return system
+
+
+def _safe(name: str) -> str:
+    return "".join(char if char.isalnum() or char in "_.-" else "_" for char in name)
 
 
 def _counts(progress: Progress) -> BatchCounts:

@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stripeflow.lake.datasets import StripeDataset
 from stripeflow.store import MetadataStore
 from stripeflow.stripe.resources import EVENT_RETENTION_SECONDS
 from stripeflow.sync.backfill import Backfill, plan_backfill
 from stripeflow.sync.context import ResourceContext
 from stripeflow.sync.incremental import fetch_changed, read_changes, rescan_pages, rescan_start
 from stripeflow.sync.state import BACKFILL, ResourceState
-from stripeflow.sync.writer import CheckpointedWriter
+from stripeflow.sync.writer import CheckpointedWriter, Dataset
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class Outcome:
 
 class ResourceSync:
     def __init__(
-        self, ctx: ResourceContext, store: MetadataStore, dataset: StripeDataset, writer: CheckpointedWriter
+        self, ctx: ResourceContext, store: MetadataStore, dataset: Dataset, writer: CheckpointedWriter
     ) -> None:
         self.ctx = ctx
         self.store = store

@@ -13,19 +13,37 @@ fetched again. Either way the dataset and the state agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
-from stripeflow.lake.datasets import Deletion, StripeDataset, SystemColumns
+from stripeflow.lake.datasets import Deletion, SystemColumns
 from stripeflow.store import MetadataStore
 from stripeflow.sync.state import ResourceState
+
+
+class Dataset(Protocol):
+    """What the sync needs of a dataset: :class:`~stripeflow.lake.datasets.StripeDataset` or its remote proxy."""
+
+    def exists(self) -> bool: ...
+    def append(
+        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
+    ) -> int: ...
+    def upsert(
+        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
+    ) -> int: ...
+    def mark_deleted(
+        self, deletions: Sequence[Deletion], system: SystemColumns, *, txn: tuple[str, int] | None = None
+    ) -> int: ...
+    def transaction_version(self, app_id: str) -> int | None: ...
+    def row_count(self, *, include_deleted: bool = True) -> int: ...
+    def oldest_created(self, **equals: str) -> int | None: ...
 
 
 class CheckpointedWriter:
     def __init__(
         self,
         store: MetadataStore,
-        dataset: StripeDataset,
+        dataset: Dataset,
         account: str,
         resource: str,
         system: Callable[[Sequence[dict[str, Any]]], SystemColumns],

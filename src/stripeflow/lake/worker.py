@@ -1,0 +1,205 @@
+"""Dataset writes in a child process, so that Parquet encoding runs beside the extraction instead of under its GIL.
+
+The extraction process parses pages, keeps cursors and talks to Stripe; converting records to Arrow and encoding
+Parquet is CPU work of about the same size. In one process both compete for one interpreter lock; in two they run
+on two cores. Records cross the process boundary as newline-joined JSON (orjson on both sides), which costs far
+less than pickling nested dicts.
+
+The child holds ``<lock>`` for its whole life: a child orphaned by a killed parent finishes (or abandons) its
+current write before a new one can start, so two writers never race on one table.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+import subprocess
+import sys
+import itertools
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+#: Operations a remote dataset forwards; the records argument of the first two travels as JSON lines.
+RECORD_OPS = frozenset({"append", "upsert"})
+OPS = RECORD_OPS | {"mark_deleted", "exists", "transaction_version", "row_count", "oldest_created", "version"}
+
+
+class WorkerError(RuntimeError):
+    """The write process failed or died; the message carries the child's error."""
+
+
+def encode_records(records: Sequence[Mapping[str, Any]]) -> bytes:
+    return b"\n".join(orjson.dumps(record) for record in records)
+
+
+def decode_records(blob: bytes) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in blob.split(b"\n")] if blob else []
+
+
+class LakeWorker:
+    """A child process that owns the datasets under ``root``; use :meth:`dataset` for a proxy per resource."""
+
+    def __init__(self, root: Path, lock: Path, *, start_timeout: float = 120.0) -> None:
+        self.root = root
+        # A plain child process (not multiprocessing's spawn, which would re-run the caller's main module: a
+        # notebook or a script without a __main__ guard) connected by a socket pair.
+        parent, child = socket.socketpair()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "stripeflow.lake.worker", str(child.fileno()), str(root), str(lock)],
+            pass_fds=(child.fileno(),),
+        )
+        child.close()
+        self._conn = Connection(parent.detach())
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, Future[Any]] = {}
+        self._ids = itertools.count(1)
+        if not self._conn.poll(start_timeout):
+            self.close()
+            raise WorkerError(f"the dataset writer did not start within {start_timeout:.0f}s (is {lock} held?)")
+        try:
+            self._conn.recv()  # the child's "ready"
+        except EOFError as exc:
+            self.close()
+            raise WorkerError(f"the dataset writer process exited at start (code {self._process.returncode})") from exc
+        self._reader = threading.Thread(target=self._read_replies, name="stripeflow-lake-replies", daemon=True)
+        self._reader.start()
+
+    def dataset(self, resource: str) -> RemoteDataset:
+        return RemoteDataset(self, resource)
+
+    def call(self, resource: str, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run one dataset operation in the child and wait for it; calls from several threads run side by side."""
+        if op in RECORD_OPS:
+            args = (encode_records(args[0]), *args[1:])
+        request = next(self._ids)
+        future: Future[Any] = Future()
+        self._pending[request] = future
+        try:
+            with self._send_lock:
+                self._conn.send((request, resource, op, args, kwargs))
+        except OSError as exc:
+            self._pending.pop(request, None)
+            raise WorkerError(f"the dataset writer process is gone ({op} on {resource})") from exc
+        return future.result()
+
+    def _read_replies(self) -> None:
+        while True:
+            try:
+                request, ok, value = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            future = self._pending.pop(request, None)
+            if future is None:
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(WorkerError(value))
+        for future in list(self._pending.values()):
+            future.set_exception(WorkerError("the dataset writer process died"))
+        self._pending.clear()
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._process.poll() is None:
+            try:
+                with self._send_lock:
+                    self._conn.send(None)
+            except OSError:
+                pass
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.terminate()
+                self._process.wait(5)
+        self._conn.close()
+
+
+class RemoteDataset:
+    """The dataset API of one resource, executed by a :class:`LakeWorker`."""
+
+    def __init__(self, worker: LakeWorker, resource: str) -> None:
+        self._worker = worker
+        self.resource = resource
+        self.path = worker.root / resource
+
+    def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        return self._worker.call(self.resource, op, args, kwargs)
+
+    def exists(self) -> bool:
+        return bool(self._call("exists"))
+
+    def append(self, records: Sequence[Mapping[str, Any]], system: Any, *, txn: tuple[str, int] | None = None) -> int:
+        return int(self._call("append", records, system, txn=txn))
+
+    def upsert(self, records: Sequence[Mapping[str, Any]], system: Any, *, txn: tuple[str, int] | None = None) -> int:
+        return int(self._call("upsert", records, system, txn=txn))
+
+    def mark_deleted(self, deletions: Sequence[Any], system: Any, *, txn: tuple[str, int] | None = None) -> int:
+        return int(self._call("mark_deleted", list(deletions), system, txn=txn))
+
+    def transaction_version(self, app_id: str) -> int | None:
+        value = self._call("transaction_version", app_id)
+        return None if value is None else int(value)
+
+    def row_count(self, *, include_deleted: bool = True) -> int:
+        return int(self._call("row_count", include_deleted=include_deleted))
+
+    def oldest_created(self, **equals: str) -> int | None:
+        value = self._call("oldest_created", **equals)
+        return None if value is None else int(value)
+
+
+def _serve(conn: Connection, root: str, lock: str, threads: int = 3) -> None:
+    """The child's loop: requests run on a few threads (one resource never runs two at once: its writer waits)."""
+    from stripeflow.lake.datasets import StripeDataset  # the child alone imports Arrow and Delta
+
+    Path(lock).parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as held, ThreadPoolExecutor(threads, thread_name_prefix="lake") as pool:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # waits for an orphaned writer to finish
+        datasets: dict[str, StripeDataset] = {}
+        guard = threading.Lock()
+
+        def dataset(resource: str) -> StripeDataset:
+            with guard:
+                return datasets.get(resource) or datasets.setdefault(resource, StripeDataset(Path(root), resource))
+
+        def run(request: int, resource: str, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+            try:
+                if op not in OPS:
+                    raise ValueError(f"unknown dataset operation {op!r}")
+                if op in RECORD_OPS:
+                    args = (decode_records(args[0]), *args[1:])
+                reply: tuple[int, bool, Any] = (request, True, getattr(dataset(resource), op)(*args, **kwargs))
+            except Exception as exc:
+                reply = (request, False, f"{type(exc).__name__}: {exc}")
+            try:
+                with guard:
+                    conn.send(reply)
+            except OSError:
+                pass
+
+        conn.send("ready")
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            pool.submit(run, *message)
+
+
+def main(argv: Sequence[str]) -> None:
+    """``python -m stripeflow.lake.worker FD ROOT LOCK``: serve the parent at the other end of socket FD."""
+    fd, root, lock = argv
+    _serve(Connection(int(fd)), root, lock)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
