@@ -186,3 +186,43 @@ def test_server_time_follows_the_date_header() -> None:
             return client.server_now()
 
     assert abs(asyncio.run(go()) - 2208988800) <= 2
+
+
+def test_a_check_that_rejects_the_body_is_retried_then_reported() -> None:
+    from stripeflow.errors import MalformedResponseError
+    from stripeflow.stripe.pagination import page_items
+
+    answers = iter([ok({"object": "list", "has_more": False}), ok({"object": "list", "data": [], "has_more": False})])
+
+    async def go() -> object:
+        async with StripeClient(
+            KEY,
+            api_base="https://x",
+            api_version="v",
+            budget=RequestBudget(0, 0),
+            transport=httpx.MockTransport(lambda request: next(answers)),
+            sleep=_no_sleep,
+        ) as client:
+            return await client.get("/v1/charges", check=lambda page: page_items(page, "/v1/charges"))
+
+    assert asyncio.run(go()) == {"object": "list", "data": [], "has_more": False}
+
+    async def always_bad() -> object:
+        async with StripeClient(
+            KEY,
+            api_base="https://x",
+            api_version="v",
+            budget=RequestBudget(0, 0),
+            transport=httpx.MockTransport(lambda request: ok({"object": "list"})),
+            sleep=_no_sleep,
+            retry=RetryPolicy(max_retries=2),
+        ) as client:
+            return await client.get("/v1/charges", check=lambda page: page_items(page, "/v1/charges"))
+
+    with pytest.raises(RetriesExhaustedError) as caught:
+        asyncio.run(always_bad())
+    assert isinstance(caught.value.__cause__, MalformedResponseError)
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None

@@ -42,7 +42,14 @@ def truth(base_url: str, key: str = KEY) -> dict[str, set[str]]:
     ids: dict[str, set[str]] = {}
     # Ground truth is read with the emulator's injected faults and limits off.
     httpx.post(
-        f"{base_url}/_emulator/faults", json={"fail_rate": 0, "rate_limit": 0, "endpoint_rate_limit": 0}
+        f"{base_url}/_emulator/faults",
+        json={
+            "fail_rate": 0,
+            "malformed_rate": 0,
+            "lock_timeout_rate": 0,
+            "rate_limit": 0,
+            "endpoint_rate_limit": 0,
+        },
     ).raise_for_status()
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as client:
         clocks = [

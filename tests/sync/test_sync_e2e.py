@@ -140,8 +140,10 @@ def test_restricted_key_without_one_permission_fails_only_that_resource(tmp_path
     assert all(item.status == "success" for name, item in report.resources.items() if name != "subscriptions")
 
 
-def test_429_storms_and_random_500s_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    config = emulator_config(rate_limit=40.0, endpoint_rate_limit=15.0, fail_rate=0.08)
+def test_429_storms_random_500s_and_malformed_pages_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    config = emulator_config(
+        rate_limit=40.0, endpoint_rate_limit=15.0, fail_rate=0.06, malformed_rate=0.04, lock_timeout_rate=0.03
+    )
     with start_emulator(config) as running:
         # The client's own budget is off, so the emulator's limiter answers 429 often.
         settings = settings_for(running.base_url, tmp_path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +12,11 @@ import orjson
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.live import Live
 
 from stripeflow import api
 from stripeflow.cli import demo as demo_command
 from stripeflow.cli import emulator as emulator_command
-from stripeflow.cli.format import dataset_json, format_datasets, format_progress, format_summary
+from stripeflow.cli.format import dataset_json, format_datasets, format_summary, progress_bars, progress_fields
 from stripeflow.errors import ConfigurationError, FatalError, StripeflowError
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES, resolve
@@ -99,20 +97,26 @@ def sync(
 
 
 def run_sync_with_progress(settings: Settings, *, show: bool, **kwargs: object) -> SyncReport:
-    """Run a sync while a live table shows each resource's records, requests and 429s."""
+    """Run a sync while a bar per resource shows its phase, records, requests and 429s."""
     names = [spec.name for spec in resolve(kwargs.get("resources"))]  # type: ignore[arg-type]
     progress = {name: Progress(name) for name in names}
-    started = time.monotonic()
     if not show or not console.is_terminal:
         return asyncio.run(api.sync_async(settings, progress=progress, **kwargs))  # type: ignore[arg-type]
-    with Live(format_progress(progress, 0.0), console=console, refresh_per_second=4, transient=False) as live:
+    with progress_bars(console) as bars:
+        tasks = {name: bars.add_task(name, total=None, **progress_fields(item)) for name, item in progress.items()}
+
+        def refresh() -> None:
+            for name, item in progress.items():
+                if item.done:
+                    bars.update(tasks[name], total=1, completed=1)
+                bars.update(tasks[name], **progress_fields(item))
 
         async def run() -> SyncReport:
             task = asyncio.create_task(api.sync_async(settings, progress=progress, **kwargs))  # type: ignore[arg-type]
             while not task.done():
-                live.update(format_progress(progress, time.monotonic() - started))
-                await asyncio.wait([task], timeout=0.25)
-            live.update(format_progress(progress, time.monotonic() - started))
+                refresh()
+                await asyncio.wait([task], timeout=0.2)
+            refresh()
             return task.result()
 
         return asyncio.run(run())

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stripeflow.lake.datasets import DatasetInfo
-from stripeflow.sync.context import Progress
+from stripeflow.sync.context import Progress as Progress_
 from stripeflow.sync.engine import SyncReport
 
 _STATUS_STYLE = {"success": "green", "failed": "bold red"}
 
 
-def format_progress(progress: Mapping[str, Progress], elapsed: float) -> Table:
-    table = Table(title=f"Syncing from Stripe · {elapsed:5.1f}s", title_justify="left", expand=False)
-    for column in ("resource", "phase", "records", "requests", "429s", "retries"):
-        table.add_column(column, justify="left" if column in ("resource", "phase") else "right")
-    for item in progress.values():
-        bar = "✓" if item.done and item.phase == "success" else ("✗" if item.phase == "failed" else "…")
-        table.add_row(
-            f"{bar} {item.resource}",
-            item.phase,
-            f"{item.records:,}",
-            f"{item.metrics.requests:,}",
-            f"{item.metrics.throttled:,}",
-            f"{item.metrics.retries:,}",
-        )
-    return table
+def progress_bars(console: Console) -> Progress:
+    """One bar per resource: it pulses while the resource runs and fills when it is done."""
+    return Progress(
+        SpinnerColumn(finished_text="✓"),
+        TextColumn("[bold]{task.description:<21}"),
+        TextColumn("{task.fields[phase]:<22}"),
+        BarColumn(bar_width=24),
+        TextColumn("{task.fields[records]:>10} records"),
+        TextColumn("{task.fields[requests]:>7} requests"),
+        TextColumn("{task.fields[throttled]:>5} 429s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def progress_fields(item: Progress_) -> dict[str, Any]:
+    return {
+        "phase": item.phase,
+        "records": f"{item.records:,}",
+        "requests": f"{item.metrics.requests:,}",
+        "throttled": f"{item.metrics.throttled:,}",
+    }
 
 
 def format_summary(report: SyncReport) -> Table:

@@ -155,10 +155,13 @@ class StripeClient:
         endpoint: str | None = None,
         metrics: RequestMetrics | None = None,
         resource: str | None = None,
+        check: Callable[[dict[str, Any]], object] | None = None,
     ) -> dict[str, Any]:
         """GET ``path`` and return the decoded JSON object, retrying what is worth retrying.
 
         ``endpoint`` names the route for rate limiting (``GET /v1/charges/{id}``); it defaults to ``GET path``.
+        ``check`` validates the body inside the retry loop: a :class:`MalformedResponseError` it raises (a list
+        page without ``data``, say) is retried like a 5xx, then reported.
         """
         endpoint = endpoint or f"GET {path}"
         metrics = metrics or RequestMetrics()
@@ -168,6 +171,8 @@ class StripeClient:
             metrics.requests += 1
             try:
                 body = await self._send_once(path, params, endpoint, resource)
+                if check is not None:
+                    check(body)
             except RetryableError as exc:
                 if isinstance(exc, RateLimitedError):
                     metrics.throttled += 1

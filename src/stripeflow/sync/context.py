@@ -38,7 +38,11 @@ class ResourceContext:
 
     async def list_page(self, path: str, params: dict[str, str]) -> tuple[list[dict[str, Any]], bool]:
         body = await self.client.get(
-            path, {"limit": "100", **params}, metrics=self.progress.metrics, resource=self.spec.name
+            path,
+            {"limit": "100", **params},
+            metrics=self.progress.metrics,
+            resource=self.spec.name,
+            check=lambda page: page_items(page, path),
         )
         data, has_more = page_items(body, path)
         return list(data), has_more
