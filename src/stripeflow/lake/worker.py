@@ -12,13 +12,13 @@ current write before a new one can start, so two writers never race on one table
 from __future__ import annotations
 
 import fcntl
+import itertools
 import socket
 import subprocess
 import sys
-import itertools
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
