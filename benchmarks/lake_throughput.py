@@ -1,26 +1,38 @@
-"""Lake throughput: converting Stripe charges to Arrow, appending them to Delta, and MERGE-upserting into a big table.
+"""Lake throughput and memory: converting Stripe charges to Arrow, appending them to Delta, and the copy-on-write
+behind upserts and deletion marks in a big table.
 
-    python benchmarks/lake_throughput.py                      # batches of 5,000, MERGE into 100,000 rows
-    python benchmarks/lake_throughput.py --table-rows 200000  # how MERGE cost grows with the table
+    python benchmarks/lake_throughput.py                      # batches of 5,000, writes into 100,000 rows
+    python benchmarks/lake_throughput.py --table-rows 200000  # how the writes grow with the table
+    python benchmarks/lake_throughput.py --writer-options     # also compare Parquet writer settings (slow)
 
 Figures printed:
 
+* memory of single writes into a table of ``--table-rows`` charges that this process built by appends: the
+  process RSS (``/proc/self/statm``, sampled every 2 ms) before the write, its peak during the write and after it,
+  for an append of 5,000 new charges, upserts of the 2 and the 2,000 newest, of 2,000 spread over the table and a
+  deletion mark of 10 spread ones;
+* peak memory of one 5,000-record convert + append (Arrow pool and Python allocations);
 * CPU time of ``orjson.loads`` of the batch's JSON (the reference: conversion should cost about as much as parsing
   JSON), the conversion alone (typed columns, system columns and ``_raw``), pyarrow's JSON reader over the same batch
   (the alternative considered), and conversion + append to a Delta table, in records/s;
-* peak memory of one 5,000-record convert + append (Arrow pool and Python allocations);
-* MERGE (``upsert``) of 5,000 records into tables of growing size: updates of the newest rows (what events bring),
-  updates spread over the whole table (worst case), and new records; with the files MERGE scanned, skipped and
-  rewrote.
+* with ``--writer-options``: CPU time and bytes per record of one append of 20,000 converted charges under several
+  Parquet writer settings (codec, level, dictionaries, statistics, page and row group sizes), and the fixed CPU cost
+  of an append's commit;
+* upserts of 5,000 records into tables of growing size: updates of the newest rows (what events bring), updates
+  spread over the whole table (worst case), and new records; with the files whose ids were read, the files ruled
+  out by their ``id`` statistics, and the files rewritten.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import random
+import resource
 import shlex
+import shutil
 import sys
 import tempfile
 import threading
@@ -34,13 +46,15 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.json as pajson
+from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.lake.factories
 
 from tests.lake.factories import make_charges
 
+from stripeflow.lake import delta
 from stripeflow.lake.convert import columns_for, prepare, to_table
-from stripeflow.lake.datasets import StripeDataset, SystemColumns
+from stripeflow.lake.datasets import Deletion, StripeDataset, SystemColumns
 from stripeflow.lake.schema import Kind, arrow_type, resource_schema
 
 
@@ -176,10 +190,77 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def merges(root: Path, batch: int, sizes: list[int]) -> None:
-    print(f"upsert (MERGE by id) of {batch:,} records into a table of N rows:")
-    print("  scenario     N rows     rec/s        time   files scanned/skipped/rewritten  table files")
-    dataset = StripeDataset(root / "merge", "charges")
+def writer_options(root: Path, rows: int = 20_000, rounds: int = 7) -> None:
+    """One append of ``rows`` converted charges under each writer setting, interleaved, best of ``rounds`` (one big
+    append, so that the fixed cost of a commit, printed last, does not hide the cost of encoding)."""
+    data = to_table(prepare(make_charges(rows, seed=2)), columns_for("charges", {}), system("w").stamp())
+    stats_only = {
+        name: ColumnProperties(dictionary_enabled=False, statistics_enabled="CHUNK") for name in delta.STATS_COLUMNS
+    }
+    lean: dict[str, Any] = {
+        "default_column_properties": ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE"),
+        "column_properties": stats_only,
+    }
+    plain_raw = {"column_properties": {"_raw": ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")}}
+    zstd1: dict[str, Any] = {"compression": "ZSTD", "compression_level": 1}
+    options: dict[str, WriterProperties] = {
+        "before: zstd(1), dictionaries, page statistics": WriterProperties(**zstd1, **plain_raw),
+        "zstd(3)": WriterProperties(compression="ZSTD", compression_level=3, **plain_raw),
+        "snappy": WriterProperties(compression="SNAPPY", **plain_raw),
+        "lz4_raw": WriterProperties(compression="LZ4_RAW", **plain_raw),
+        "zstd(1), statistics of the log's columns only": WriterProperties(
+            **zstd1,
+            default_column_properties=ColumnProperties(statistics_enabled="NONE"),
+            column_properties={**plain_raw["column_properties"], **stats_only},
+        ),
+        "zstd(1), chunk statistics": WriterProperties(
+            **zstd1, default_column_properties=ColumnProperties(statistics_enabled="CHUNK"), **plain_raw
+        ),
+        "zstd(1), 8 MiB data pages": WriterProperties(**zstd1, data_page_size_limit=8 * 2**20, **plain_raw),
+        "zstd(1), 5,000-row row groups": WriterProperties(**zstd1, max_row_group_size=5000, **plain_raw),
+        "snappy, no dict., log's statistics only": WriterProperties(compression="SNAPPY", **lean),
+        "lz4_raw, no dict., log's statistics only": WriterProperties(compression="LZ4_RAW", **lean),
+        "uncompressed, no dict., log's statistics only": WriterProperties(compression="UNCOMPRESSED", **lean),
+        "zstd(1), no dict., log's statistics only": WriterProperties(**zstd1, **lean),
+        "chosen: zstd(1), no dictionaries": delta.WRITER,
+    }
+    best = dict.fromkeys(options, float("inf"))
+    size = dict.fromkeys(options, 0)
+    for round_ in range(rounds):
+        for index, (name, properties) in enumerate(options.items()):
+            path = root / f"options-{round_}-{index}"
+            target = _new_table(path)
+            seeded = set(path.glob("*.parquet"))
+            gc.collect()
+            started = time.process_time()
+            write_deltalake(target, data, mode="append", schema_mode="merge", writer_properties=properties)
+            best[name] = min(best[name], time.process_time() - started)
+            size[name] = sum(file.stat().st_size for file in set(path.glob("*.parquet")) - seeded)
+            shutil.rmtree(path)
+    print(f"one append of {rows:,} converted charges under Parquet writer settings, CPU time best of {rounds}:")
+    for name in options:
+        print(f"  {name:<50} {best[name] / rows * 1e6:5.1f} us/rec  {size[name] / rows:5.0f} bytes/rec")
+    target = _new_table(root / "commits")
+    one = data.slice(0, 1)
+    started = time.process_time()
+    for _ in range(20):
+        write_deltalake(target, one, mode="append", schema_mode="merge", writer_properties=delta.WRITER)
+    print(
+        f"  fixed cost of an append commit (1 row, chosen settings): {(time.process_time() - started) * 50:.0f} ms CPU"
+    )
+
+
+def _new_table(path: Path) -> DeltaTable:
+    seed = to_table(prepare(make_charges(1, seed=3)), columns_for("charges", {}), system("w").stamp())
+    config = {"delta.dataSkippingStatsColumns": ",".join(delta.STATS_COLUMNS)}
+    write_deltalake(path, seed, mode="append", configuration=config)
+    return DeltaTable(path)
+
+
+def upserts(root: Path, batch: int, sizes: list[int]) -> None:
+    print(f"upsert of {batch:,} records into a table of N rows:")
+    print("  scenario     N rows     rec/s        time   files read/skipped/rewritten  table files")
+    dataset = StripeDataset(root / "upsert", "charges")
     rnd = random.Random(5)
     rows: list[dict[str, Any]] = []
     seed = 10
@@ -200,15 +281,62 @@ def merges(root: Path, batch: int, sizes: list[int]) -> None:
             started = time.perf_counter()
             dataset.upsert(changed, system(f"{name}{size}"))
             elapsed = time.perf_counter() - started
-            metrics = dataset.history(1)[0]["metrics"]
             if name == "inserts":
                 rows.extend(chosen)
-            files = len(dataset.files())
             print(
-                f"  {name:<9} {len(rows):>9,} {batch / elapsed:>8,.0f} {elapsed * 1000:>8.0f} ms "
-                f"  {metrics.get('num_target_files_scanned')}/{metrics.get('num_target_files_skipped_during_scan')}"
-                f"/{metrics.get('num_target_files_removed')}{'':>22}{files}"
+                f"  {name:<9} {len(rows):>9,} {batch / elapsed:>8,.0f} {elapsed * 1000:>8.0f} ms   "
+                f"{_files_touched(dataset):<29} {len(dataset.files())}"
             )
+
+
+def _files_touched(dataset: StripeDataset) -> str:
+    metrics = dataset.history(1)[0]["metrics"]
+    return f"{metrics.get('num_scanned_files')}/{metrics.get('num_skipped_files')}/{metrics.get('num_removed_files')}"
+
+
+def write_memory(root: Path, table_rows: int, batch: int) -> None:
+    """RSS of single writes into a table this process built by appends, as the sync builds its tables."""
+    dataset = StripeDataset(root / "writes", "charges")
+    ids: list[str] = []
+    newest: list[dict[str, Any]] = []
+    seed = 100
+    while len(ids) < table_rows:
+        seed += 1
+        newest = make_charges(batch, seed=seed, start=newest[-1]["created"] + 1 if newest else 1_700_000_000)
+        dataset.append(newest, system(f"fill{seed}"))
+        ids.extend(record["id"] for record in newest)
+    rnd = random.Random(7)
+    shapes = make_charges(2000, seed=8)
+    spread = [dict(record, id=chosen) for record, chosen in zip(shapes, rnd.sample(ids, 2000), strict=True)]
+    changed = [dict(record, status="succeeded", amount_refunded=1) for record in newest[-2000:]]
+    deleted = [Deletion(chosen, now()) for chosen in rnd.sample(ids, 10)]
+    writes: list[tuple[str, Callable[[], object]]] = [
+        ("append 5,000 new", lambda: dataset.append(make_charges(5000, seed=9, start=2_000_000_000), system("new"))),
+        ("upsert 2 newest", lambda: dataset.upsert(changed[-2:], system("u2"))),
+        ("upsert 2,000 newest", lambda: dataset.upsert(changed, system("u2000"))),
+        ("upsert 2,000 spread", lambda: dataset.upsert(spread, system("spread"))),
+        ("mark_deleted 10 spread", lambda: dataset.mark_deleted(deleted, system("del"))),
+    ]
+    del newest
+    gc.collect()
+    print(f"memory of single writes into {len(ids):,} charges appended by this process in batches of {batch:,}:")
+    print(
+        "  write                     RSS before    peak (above)      after        time   files read/skipped/rewritten"
+    )
+    for name, write in writes:
+        gc.collect()
+        sampler = RssSampler()
+        started = time.perf_counter()
+        with sampler:
+            write()
+        elapsed = time.perf_counter() - started
+        after = _rss()
+        touched = _files_touched(dataset) if not name.startswith("append") else "-"
+        print(
+            f"  {name:<24} {sampler.start / 2**20:>7.0f} MiB {sampler.peak / 2**20:>7.0f} MiB "
+            f"(+{sampler.growth / 2**20:>3.0f}) {after / 2**20:>7.0f} MiB {elapsed * 1000:>8.0f} ms   {touched}"
+        )
+    print(f"  process peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 def main(argv: list[str]) -> int:
@@ -216,16 +344,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=5000, help="records per write")
     parser.add_argument("--repeat", type=int, default=7, help="conversion timings: best of this many")
     parser.add_argument("--append-batches", type=int, default=10)
-    parser.add_argument("--table-rows", type=int, default=100_000, help="largest table the MERGE runs against")
+    parser.add_argument("--table-rows", type=int, default=100_000, help="largest table the writes run against")
+    parser.add_argument("--writer-options", action="store_true", help="compare Parquet writer settings (slow)")
     args = parser.parse_args(argv)
     print("command:", shlex.join(["python", "benchmarks/lake_throughput.py", *argv]))
     sizes = sorted({size for size in (10_000, 50_000, args.table_rows) if size <= args.table_rows})
     with tempfile.TemporaryDirectory(prefix="lake-bench-") as folder:
         root = Path(folder)
+        write_memory(root, args.table_rows, args.batch)
         memory(root, args.batch)
         conversion(make_charges(args.batch, seed=1), args.repeat)
         appends(root, args.batch, args.append_batches)
-        merges(root, args.batch, sizes)
+        if args.writer_options:
+            writer_options(root)
+        upserts(root, args.batch, sizes)
     return 0
 
 

@@ -26,7 +26,6 @@ from functools import cache
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from stripeflow.lake.schema import (
     MICROSECOND,
@@ -169,11 +168,10 @@ def to_table(
     stamp: Stamp,
     *,
     deleted_at: Sequence[datetime | None] | None = None,
-    with_raw: Sequence[bool] | None = None,
 ) -> pa.Table:
     """Convert prepared records to a table with ``columns.schema``.
 
-    ``deleted_at`` marks rows deleted (``None`` entries are not); ``with_raw`` leaves ``_raw`` null where false.
+    ``deleted_at`` marks rows deleted (``None`` entries are not).
     """
     count = len(records)
     declared, extra = columns.arrays(records)
@@ -192,6 +190,6 @@ def to_table(
         pa.repeat(pa.scalar(stamp.account, pa.string()), count),
         deleted,
         deleted_times,
-        raw if with_raw is None else pc.if_else(pa.array(with_raw, pa.bool_()), raw, pa.scalar(None, pa.string())),
+        raw,
     ]
     return pa.Table.from_arrays([*declared, *system, *extra], schema=columns.schema)

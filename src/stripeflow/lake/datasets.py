@@ -4,7 +4,11 @@ Rows hold the typed columns of :mod:`stripeflow.lake.schema`, the system columns
 ``_api_version``, ``_livemode``, ``_account``, ``_deleted``, ``_deleted_at``) and ``_raw``, the record as received.
 Each write of a non-empty input is exactly one atomic Delta commit, even when it changes no row (so that its app
 transaction is recorded); an empty input makes no commit. A top-level field the schema does not declare becomes a
-new column when its type can be inferred (append and upsert only); it is always in ``_raw``.
+new column when its type can be inferred (append and upsert only); it is always in ``_raw``. An upsert that adds a
+column commits the column first, in a commit of its own (see :func:`delta.add_columns`).
+
+Appends are written by delta-rs; upserts and deletion marks are copy-on-write by id (:mod:`stripeflow.lake.rewrite`),
+not delta-rs's MERGE, whose memory grows with the table.
 
 A dataset object is meant for one writer at a time (the extractor's single writer per resource); readers may be
 anywhere.
@@ -21,9 +25,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from stripeflow.lake import delta
+from stripeflow.lake import delta, rewrite
 from stripeflow.lake.convert import Columns, Stamp, columns_for, new_columns, prepare, to_table
-from stripeflow.lake.schema import SYSTEM_COLUMNS, Kind, kind_of, resource_schema
+from stripeflow.lake.parquet import Edit
+from stripeflow.lake.schema import MICROSECOND, SYSTEM_COLUMNS, Kind, kind_of, resource_schema
 
 #: The version ``append``/``upsert``/``mark_deleted`` return when the table does not exist (and was not created).
 NO_VERSION = -1
@@ -99,15 +104,22 @@ class StripeDataset:
     def upsert(
         self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
     ) -> int:
-        """MERGE by ``id``: a matched row takes every column of the record (and loses its deletion mark), others are
-        inserted. Of several records with one id in the batch, the last wins."""
+        """Upsert by ``id``: the rows of the records' ids are replaced by the records (which clears a deletion
+        mark), the other records are inserted. Of several records with one id in the batch, the last wins.
+
+        A top-level field new to the table is added as a column in a commit of its own just before (see
+        :func:`delta.add_columns`)."""
         rows = list({row["id"]: row for row in prepare(records)}.values())
         table = self._refresh()
         if not rows:
             return self._version(table)
         data = to_table(rows, self._columns(table, rows), system.stamp())
         commit = delta.Commit(system.batch_id, "upsert", txn)
-        return self._created(data, commit) if table is None else delta.merge(table, data, commit)
+        if table is None:
+            return self._created(data, commit)
+        delta.add_columns(table, data.schema, commit)
+        located = rewrite.locate(table, data.column("id").combine_chunks())
+        return rewrite.commit(table, located, rewrite.drop, data.schema, data, commit)
 
     def mark_deleted(
         self, deletions: Sequence[Deletion], system: SystemColumns, *, txn: tuple[str, int] | None = None
@@ -119,18 +131,15 @@ class StripeDataset:
         table = self._refresh()
         if not latest:
             return self._version(table)
-        if table is None:  # nothing to mark: insert the deletions that carry a record (maybe none)
-            latest = [deletion for deletion in latest if deletion.record is not None]
         rows = prepare([_deletion_row(deletion) for deletion in latest])
-        data = to_table(
-            rows,
-            self._columns(table, rows, evolve=False),
-            system.stamp(),
-            deleted_at=[deletion.deleted_at for deletion in latest],
-            with_raw=[deletion.record is not None for deletion in latest],
-        )
+        columns = self._columns(table, rows, evolve=False)
         commit = delta.Commit(system.batch_id, "mark_deleted", txn)
-        return self._created(data, commit) if table is None else delta.merge(table, data, commit, deletions=True)
+        if table is None:  # nothing to mark: insert the deletions that carry a record (maybe none)
+            return self._created(_deleted_rows(latest, rows, columns, system, frozenset()), commit)
+        located = rewrite.locate(table, pa.array([deletion.id for deletion in latest], pa.string()))
+        data = _deleted_rows(latest, rows, columns, system, located.found)
+        edit = _marker(pa.array([deletion.deleted_at for deletion in latest], MICROSECOND), system.stamp())
+        return rewrite.commit(table, located, edit, columns.schema, data, commit)
 
     # -- reads ------------------------------------------------------------------------------------------------
 
@@ -168,8 +177,9 @@ class StripeDataset:
         )
         oldest: int | None = None
         for batch in scanner.to_batches():
-            # Compared here, not pushed down: MERGE writes strings as string_view, which pyarrow's dataset
-            # filters cannot compare with a string literal.
+            # Compared here, not pushed down: files delta-rs's MERGE rewrote (in tables written before stripeflow
+            # stopped using MERGE) store strings as string_view, which pyarrow's dataset filters cannot compare
+            # with a string literal.
             keep = pc.is_valid(batch.column("created"))
             for name, value in equals.items():
                 keep = pc.and_kleene(keep, pc.equal(batch.column(name).cast(pa.string()), pa.scalar(value)))
@@ -236,6 +246,43 @@ class StripeDataset:
         if evolve:
             extra.update(new_columns(rows, known={*declared, *extra}))
         return columns_for(self.resource, extra)
+
+
+def _deleted_rows(
+    latest: list[Deletion], rows: list[dict[str, Any]], columns: Columns, system: SystemColumns, found: frozenset[str]
+) -> pa.Table:
+    """The rows to insert for the deletions not ``found`` in the table that carry their record, marked deleted."""
+    inserted = [
+        index for index, deletion in enumerate(latest) if deletion.record is not None and deletion.id not in found
+    ]
+    return to_table(
+        [rows[index] for index in inserted],
+        columns,
+        system.stamp(),
+        deleted_at=[latest[index].deleted_at for index in inserted],
+    )
+
+
+def _marker(deleted_at: pa.Array, stamp: Stamp) -> Edit:
+    """The edit that marks the rows of the keys deleted, ``deleted_at`` holding each key's time of deletion."""
+    marks = {
+        "_deleted": pa.scalar(True),
+        "_batch_id": pa.scalar(stamp.batch_id, pa.string()),
+        "_ingested_at": pa.scalar(stamp.ingested_at, MICROSECOND),
+    }
+
+    def mark(batch: pa.RecordBatch, positions: pa.Array) -> pa.RecordBatch:
+        matched = pc.is_valid(positions)
+        if not pc.any(matched).as_py():
+            return batch
+        values = {**marks, "_deleted_at": pc.take(deleted_at, positions)}
+        columns = [
+            pc.if_else(matched, values[name], column) if name in values else column
+            for name, column in zip(batch.schema.names, batch.columns, strict=True)
+        ]
+        return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+    return mark
 
 
 def _deletion_row(deletion: Deletion) -> Mapping[str, Any]:

@@ -2,15 +2,18 @@
 
 Every write is one Delta commit that carries its batch id in the commit's custom metadata and, when the caller
 asks, an app transaction (``SetTransaction``) in the same atomic commit, so that after a crash the caller can tell
-whether a write landed.
+whether a write landed. delta-rs writes the files of a table's creation and of appends; files rewritten by
+:mod:`stripeflow.lake.parquet` are committed here as ``remove`` and ``add`` actions of one commit.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -18,35 +21,45 @@ from deltalake import (
     ColumnProperties,
     CommitProperties,
     DeltaTable,
+    Schema,
     Transaction,
     WriterProperties,
     write_deltalake,
 )
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction, RemoveAction
+
+from stripeflow.lake.parquet import COMPRESSION, COMPRESSION_LEVEL, WrittenFile
 
 Table = DeltaTable
 
 #: Commit metadata key holding the batch id.
 BATCH_ID_KEY = "stripeflow.batch_id"
 OPERATION_KEY = "stripeflow.operation"
+#: Commit metadata key of a rewrite's figures (delta-rs records its own under the same key for its writes).
+METRICS_KEY = "operationMetrics"
 
-#: Files a write or a MERGE produces are cut at about this size (about 50,000 charges; MERGE reads it from the table
-#: property ``delta.targetFileSize``). MERGE rewrites every file holding a matched id, so smaller files make updates
-#: cheaper; larger ones make fewer files to list and scan.
-TARGET_FILE_SIZE = 16 * 1024 * 1024
+#: Files are cut at about this size (about 15,000 charges) by appends and by ``OPTIMIZE``, which reads it from the
+#: table property ``delta.targetFileSize`` (delta-rs's default is 100 MiB). A rewrite copies each file holding a
+#: changed id, reading it back a batch at a time; reading a file still holds more the more rows it has (Arrow memory
+#: for a copy of a file of 5,000 charges: 33 MiB; 10,000: 47 MiB; 55,000 in one row group: 69 MiB), and a smaller
+#: file is faster to copy.
+TARGET_FILE_SIZE = 4 * 1024 * 1024
 
-#: Columns whose min/max statistics are kept in the log: what scans and MERGE prune files on. Skipping stats for
+#: Columns whose min/max statistics are kept in the log: what scans and rewrites prune files on. Skipping stats for
 #: the hundreds of nested leaves keeps the log small and commits fast.
 STATS_COLUMNS = ("id", "created", "_batch_id", "_ingested_at", "_deleted")
 
-_WRITER = WriterProperties(
-    compression="ZSTD",
-    compression_level=1,
+#: zstd level 1, no dictionary encoding: dictionaries cost about a quarter of the encoding CPU (the hundreds of
+#: nested leaves hold few repeated values) and made files 5% larger. Statistics as Parquet's defaults, except for
+#: ``_raw``. pyarrow writes rewritten files the same way; ``benchmarks/lake_throughput.py --writer-options``
+#: compares the settings tried.
+WRITER = WriterProperties(
+    compression=COMPRESSION,
+    compression_level=COMPRESSION_LEVEL,
+    default_column_properties=ColumnProperties(dictionary_enabled=False),
     column_properties={"_raw": ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")},
 )
-
-#: The row columns a deletion mark sets on a matched row; every other column keeps its value.
-_DELETION_UPDATES = {name: f"s.`{name}`" for name in ("_deleted", "_deleted_at", "_batch_id", "_ingested_at")}
 
 
 @dataclass(frozen=True)
@@ -54,15 +67,27 @@ class Commit:
     """What one write records in its Delta commit."""
 
     batch_id: str
-    operation: str  # "append", "upsert" or "mark_deleted"
+    operation: str  # "append", "upsert", "mark_deleted" (or "add_columns", the schema change before an upsert)
     txn: tuple[str, int] | None = None
 
-    def properties(self) -> CommitProperties:
+    def properties(self, metrics: Mapping[str, int] | None = None) -> CommitProperties:
         transactions = [Transaction(self.txn[0], self.txn[1])] if self.txn else None
-        return CommitProperties(
-            custom_metadata={BATCH_ID_KEY: self.batch_id, OPERATION_KEY: self.operation},
-            app_transactions=transactions,
-        )
+        metadata: dict[str, Any] = {BATCH_ID_KEY: self.batch_id, OPERATION_KEY: self.operation}
+        if metrics is not None:
+            metadata[METRICS_KEY] = dict(metrics)
+        return CommitProperties(custom_metadata=metadata, app_transactions=transactions)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file of the loaded version, as its ``add`` action describes it."""
+
+    path: str  # as in the log: relative to the table folder
+    uri: str  # absolute
+    size: int
+    rows: int | None
+    min_id: str | None  # None when the log has no statistics for ``id``
+    max_id: str | None
 
 
 def load(path: Path) -> DeltaTable | None:
@@ -95,7 +120,7 @@ def create(path: Path, data: pa.Table, commit: Commit) -> int:
         mode="append",
         configuration={"delta.dataSkippingStatsColumns": stats, "delta.targetFileSize": str(TARGET_FILE_SIZE)},
         target_file_size=TARGET_FILE_SIZE,
-        writer_properties=_WRITER,
+        writer_properties=WRITER,
         commit_properties=commit.properties(),
     )
     return DeltaTable(str(path)).version()
@@ -109,39 +134,9 @@ def append(table: DeltaTable, data: pa.Table, commit: Commit) -> int:
         mode="append",
         schema_mode="merge",
         target_file_size=TARGET_FILE_SIZE,
-        writer_properties=_WRITER,
+        writer_properties=WRITER,
         commit_properties=commit.properties(),
     )
-    return int(table.version())
-
-
-def merge(table: DeltaTable, data: pa.Table, commit: Commit, *, deletions: bool = False) -> int:
-    """MERGE ``data`` by ``id``.
-
-    Upsert: matched rows get every column of ``data``, others are inserted. Deletions: matched rows get only the
-    deletion columns; unmatched rows are inserted when they carry a record (``_raw`` is not null). A MERGE that
-    changes nothing makes no commit in delta-rs; an empty append then records the commit (and its transaction).
-    """
-    before = table.version()
-    merger = table.merge(
-        data,
-        predicate="t.id = s.id",
-        source_alias="s",
-        target_alias="t",
-        merge_schema=not deletions,
-        writer_properties=_WRITER,
-        streamed_exec=False,
-        commit_properties=commit.properties(),
-    )
-    if deletions:
-        merger = merger.when_matched_update(_DELETION_UPDATES).when_not_matched_insert_all(
-            predicate="s.`_raw` IS NOT NULL"
-        )
-    else:
-        merger = merger.when_matched_update_all().when_not_matched_insert_all()
-    merger.execute()
-    if table.version() == before:
-        return append(table, data.schema.empty_table(), commit)
     return int(table.version())
 
 
@@ -162,8 +157,9 @@ def file_uris(table: DeltaTable) -> list[str]:
 
 
 def dataset(table: DeltaTable) -> pads.Dataset:
-    """A pyarrow dataset of the loaded version. Push only non-string filters down: files MERGE rewrote store
-    strings as ``string_view``, which pyarrow's statistics pruning cannot compare with a string literal."""
+    """A pyarrow dataset of the loaded version. Push only non-string filters down: files delta-rs's MERGE rewrote
+    (tables written before stripeflow stopped using it may hold some) store strings as ``string_view``, which
+    pyarrow's statistics pruning cannot compare with a string literal."""
     return table.to_pyarrow_dataset()
 
 
@@ -177,3 +173,70 @@ def transaction_version(table: DeltaTable, app_id: str) -> int | None:
 
 def config(table: DeltaTable) -> Mapping[str, str]:
     return dict(table.metadata().configuration)
+
+
+def folder(table: DeltaTable) -> Path:
+    """The local folder of ``table`` (datasets live on the local file system)."""
+    return Path(unquote(urlparse(table.table_uri).path))
+
+
+def stats_columns(table: DeltaTable) -> tuple[str, ...]:
+    """The columns whose statistics the log keeps (``delta.dataSkippingStatsColumns``)."""
+    configured = table.metadata().configuration.get("delta.dataSkippingStatsColumns")
+    return STATS_COLUMNS if not configured else tuple(name.strip() for name in configured.split(","))
+
+
+def data_files(table: DeltaTable) -> list[DataFile]:
+    """The data files of the loaded version, with the ``id`` range their statistics give."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    names = set(actions.column_names)
+    count = actions.num_rows
+    low = actions.column("min.id").to_pylist() if "min.id" in names else [None] * count
+    high = actions.column("max.id").to_pylist() if "max.id" in names else [None] * count
+    base = folder(table)
+    return [
+        DataFile(path, str(base / unquote(path)), size, rows, min_id, max_id)
+        for path, size, rows, min_id, max_id in zip(
+            actions.column("path").to_pylist(),
+            actions.column("size_bytes").to_pylist(),
+            actions.column("num_records").to_pylist(),
+            low,
+            high,
+            strict=True,
+        )
+    ]
+
+
+def add_columns(table: DeltaTable, schema: pa.Schema, commit: Commit) -> bool:
+    """Add the columns of ``schema`` the table lacks (and fields new to its struct columns) in a commit of their
+    own, without ``commit``'s app transaction; ``False`` (and no commit) when there are none.
+
+    The write that needs them commits next: a crash between the two leaves the columns, which the write's retry
+    finds already there.
+    """
+    current = {item.name: item.type for item in table.schema().fields}
+    wanted = Schema.from_arrow(schema).fields
+    new = [item for item in wanted if current.get(item.name) != item.type]
+    if not new:
+        return False
+    table.alter.add_columns(new, commit_properties=replace(commit, operation="add_columns", txn=None).properties())
+    return True
+
+
+def commit_files(
+    table: DeltaTable,
+    added: Sequence[WrittenFile],
+    removed: Sequence[DataFile],
+    commit: Commit,
+    metrics: Mapping[str, int],
+) -> int:
+    """Commit files written into the table folder and the removal of the files they replace, in one commit (made
+    even when both are empty, for its app transaction); returns the new version."""
+    now = int(time.time() * 1000)
+    actions: list[AddAction | RemoveAction] = [
+        AddAction(item.name, item.size, {}, now, True, item.stats) for item in added
+    ]
+    actions += [RemoveAction(item.path, True, now, item.size, {}) for item in removed]
+    table.create_write_transaction(actions, "append", table.schema(), commit_properties=commit.properties(metrics))
+    table.update_incremental()
+    return int(table.version())
