@@ -203,7 +203,10 @@ def report(
         f"requests: {requests:,} ({requests / seconds:,.1f} req/s), 429s: {throttled} "
         f"({100 * throttled / max(1, requests):.2f}% of requests)"
     )
-    served_429 = stats_after.get("throttled", 0) - stats_before.get("throttled", 0)
+    per_resource = {name: f"{item['records']:,} rec, {item['requests']} req, {item['seconds']:.1f}s"
+                    for name, item in resources.items()}
+    print(f"per resource: {per_resource}")
+    served_429 = stats_after.get("rate_limited_429", 0) - stats_before.get("rate_limited_429", 0)
     print(f"emulator: 429s answered during the sync: {served_429}")
     print(f"peak RSS of the sync process: {first['peak_rss_mb']:.0f} MB")
     floor = floor_seconds(need, args)

@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import httpx
-import pyarrow as pa
 
 from stripeflow.errors import ConfigurationError
-from stripeflow.lake.datasets import DatasetInfo, StripeDataset
-from stripeflow.lake.datasets import list_datasets as _list_datasets
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES, resolve
 from stripeflow.sync.context import Progress
 from stripeflow.sync.engine import SyncEngine, SyncOptions, SyncReport
+
+if TYPE_CHECKING:  # Arrow and Delta are imported only by the functions that read datasets
+    import pyarrow as pa
+
+    from stripeflow.lake.datasets import DatasetInfo
 
 __all__ = ["SyncReport", "list_datasets", "parse_since", "read_dataset", "sync", "sync_async"]
 
@@ -96,11 +99,17 @@ def sync(settings: Settings, **kwargs: object) -> SyncReport:
 
 def list_datasets(settings: Settings) -> list[DatasetInfo]:
     """The datasets under the data dir: name, path, rows, version, last batch."""
-    return _list_datasets(settings.datasets_dir)
+    from stripeflow.lake.datasets import list_datasets as list_in
+
+    return list_in(settings.datasets_dir)
 
 
 def read_dataset(settings: Settings, resource: str, *, include_deleted: bool = False) -> pa.Table:
     """One resource's dataset as a pyarrow Table (``.to_pandas()``, ``polars.from_arrow(...)``)."""
+    import pyarrow.compute as pc
+
+    from stripeflow.lake.datasets import StripeDataset
+
     if resource not in RESOURCES:
         raise ConfigurationError(f"unknown dataset {resource!r}; datasets are named {', '.join(RESOURCES)}")
     dataset = StripeDataset(settings.datasets_dir, resource)
@@ -108,5 +117,5 @@ def read_dataset(settings: Settings, resource: str, *, include_deleted: bool = F
         raise ConfigurationError(f"dataset {resource!r} does not exist yet under {settings.datasets_dir}; run a sync")
     table = dataset.to_arrow()
     if not include_deleted:
-        table = table.filter(pa.compute.invert(table["_deleted"]))
+        table = table.filter(pc.invert(table["_deleted"]))
     return table

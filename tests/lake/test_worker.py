@@ -34,7 +34,8 @@ def test_records_survive_the_json_lines_encoding() -> None:
 
 
 def test_remote_dataset_writes_what_a_local_one_reads(tmp_path: Path) -> None:
-    worker = LakeWorker(tmp_path / "datasets", tmp_path / "writer.lock")
+    worker = LakeWorker(tmp_path / "datasets")
+    worker.hold(tmp_path / "writer.lock")
     try:
         remote = worker.dataset("charges")
         assert not remote.exists()
@@ -57,7 +58,8 @@ def test_remote_dataset_writes_what_a_local_one_reads(tmp_path: Path) -> None:
 
 
 def test_errors_in_the_child_come_back_as_worker_errors(tmp_path: Path) -> None:
-    worker = LakeWorker(tmp_path / "datasets", tmp_path / "writer.lock")
+    worker = LakeWorker(tmp_path / "datasets")
+    worker.hold(tmp_path / "writer.lock")
     try:
         with pytest.raises(WorkerError, match="id"):
             worker.dataset("charges").append([{"no": "id"}], SYSTEM)
@@ -86,8 +88,9 @@ def test_a_new_writer_waits_while_the_lock_is_held(tmp_path: Path) -> None:
             except BlockingIOError:
                 break
         time.sleep(0.05)
+    worker = LakeWorker(tmp_path / "datasets")
     started = time.monotonic()
-    worker = LakeWorker(tmp_path / "datasets", lock)
+    worker.hold(lock)
     waited = time.monotonic() - started
     worker.close()
     holder.wait(10)
@@ -97,7 +100,7 @@ def test_a_new_writer_waits_while_the_lock_is_held(tmp_path: Path) -> None:
 def test_the_child_exits_when_its_parent_disappears(tmp_path: Path) -> None:
     script = (
         "import sys, time; from pathlib import Path; from stripeflow.lake.worker import LakeWorker; "
-        f"w = LakeWorker(Path({str(tmp_path / 'd')!r}), Path({str(tmp_path / 'l')!r})); "
+        f"w = LakeWorker(Path({str(tmp_path / 'd')!r})); w.hold(Path({str(tmp_path / 'l')!r})); "
         "print(w._process.pid, flush=True); time.sleep(60)"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from stripeflow.emulator.config import EmulatorConfig, parse_objects
 from stripeflow.emulator.server import start_emulator
-from stripeflow.lake.query import sql
 from stripeflow.settings import Settings
 
 #: The key the emulator's default account accepts (full access, test mode).
@@ -72,6 +71,8 @@ def register(app: typer.Typer) -> None:
             report = run_sync_with_progress(settings, show=True)
         out.print(format_summary(report))
         if "charges" in report.resources and report.resources["charges"].status == "success":
+            from stripeflow.lake.query import sql  # Arrow and DuckDB only for the query
+
             result = sql(settings.datasets_dir, BNPL_QUERY)
             out.print(
                 format_query(

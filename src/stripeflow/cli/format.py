@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stripeflow.lake.datasets import DatasetInfo
 from stripeflow.sync.context import Progress as Progress_
 from stripeflow.sync.engine import SyncReport
+
+if TYPE_CHECKING:
+    from stripeflow.lake.datasets import DatasetInfo
 
 _STATUS_STYLE = {"success": "green", "failed": "bold red"}
 

@@ -1,5 +1,6 @@
-"""Datasets on Delta Lake: one table per Stripe resource, typed columns plus system columns and the raw record."""
+"""Datasets as Delta Lake tables: :mod:`stripeflow.lake.datasets` (writes and reads), :mod:`~stripeflow.lake.query`
+(SQL over them), :mod:`~stripeflow.lake.worker` (writes in a child process).
 
-from stripeflow.lake.datasets import DatasetInfo, Deletion, StripeDataset, SystemColumns, list_datasets
-
-__all__ = ["DatasetInfo", "Deletion", "StripeDataset", "SystemColumns", "list_datasets"]
+Import the submodules directly; this package imports nothing, so that light users (the extraction process) do
+not load Arrow and Delta.
+"""

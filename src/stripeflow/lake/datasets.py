@@ -28,37 +28,11 @@ import pyarrow.compute as pc
 from stripeflow.lake import delta, rewrite
 from stripeflow.lake.convert import Columns, Stamp, columns_for, new_columns, prepare, to_table
 from stripeflow.lake.parquet import Edit
+from stripeflow.lake.records import Deletion, SystemColumns
 from stripeflow.lake.schema import MICROSECOND, SYSTEM_COLUMNS, Kind, kind_of, resource_schema
 
 #: The version ``append``/``upsert``/``mark_deleted`` return when the table does not exist (and was not created).
 NO_VERSION = -1
-
-
-@dataclass(frozen=True)
-class SystemColumns:
-    """The system column values of one write. ``ingested_at`` must be timezone-aware (it is stored as UTC)."""
-
-    batch_id: str
-    api_version: str
-    livemode: bool
-    account: str
-    ingested_at: datetime
-
-    def __post_init__(self) -> None:
-        if self.ingested_at.tzinfo is None:
-            raise ValueError("SystemColumns.ingested_at must be timezone-aware")
-
-    def stamp(self) -> Stamp:
-        return Stamp(self.batch_id, self.ingested_at, self.api_version, self.livemode, self.account)
-
-
-@dataclass(frozen=True)
-class Deletion:
-    """An object Stripe deleted. ``record`` is the object as the deletion event carried it, if any."""
-
-    id: str
-    deleted_at: datetime
-    record: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +71,7 @@ class StripeDataset:
         table = self._refresh()
         if not rows:
             return self._version(table)
-        data = to_table(rows, self._columns(table, rows), system.stamp())
+        data = to_table(rows, self._columns(table, rows), _stamp(system))
         commit = delta.Commit(system.batch_id, "append", txn)
         return self._created(data, commit) if table is None else delta.append(table, data, commit)
 
@@ -113,7 +87,7 @@ class StripeDataset:
         table = self._refresh()
         if not rows:
             return self._version(table)
-        data = to_table(rows, self._columns(table, rows), system.stamp())
+        data = to_table(rows, self._columns(table, rows), _stamp(system))
         commit = delta.Commit(system.batch_id, "upsert", txn)
         if table is None:
             return self._created(data, commit)
@@ -138,7 +112,7 @@ class StripeDataset:
             return self._created(_deleted_rows(latest, rows, columns, system, frozenset()), commit)
         located = rewrite.locate(table, pa.array([deletion.id for deletion in latest], pa.string()))
         data = _deleted_rows(latest, rows, columns, system, located.found)
-        edit = _marker(pa.array([deletion.deleted_at for deletion in latest], MICROSECOND), system.stamp())
+        edit = _marker(pa.array([deletion.deleted_at for deletion in latest], MICROSECOND), _stamp(system))
         return rewrite.commit(table, located, edit, columns.schema, data, commit)
 
     # -- reads ------------------------------------------------------------------------------------------------
@@ -258,7 +232,7 @@ def _deleted_rows(
     return to_table(
         [rows[index] for index in inserted],
         columns,
-        system.stamp(),
+        _stamp(system),
         deleted_at=[latest[index].deleted_at for index in inserted],
     )
 
@@ -283,6 +257,10 @@ def _marker(deleted_at: pa.Array, stamp: Stamp) -> Edit:
         return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
     return mark
+
+
+def _stamp(system: SystemColumns) -> Stamp:
+    return Stamp(system.batch_id, system.ingested_at, system.api_version, system.livemode, system.account)
 
 
 def _deletion_row(deletion: Deletion) -> Mapping[str, Any]:

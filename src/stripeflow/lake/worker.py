@@ -5,8 +5,9 @@ Parquet is CPU work of about the same size. In one process both compete for one 
 on two cores. Records cross the process boundary as newline-joined JSON (orjson on both sides), which costs far
 less than pickling nested dicts.
 
-The child holds ``<lock>`` for its whole life: a child orphaned by a killed parent finishes (or abandons) its
-current write before a new one can start, so two writers never race on one table.
+Before writing, the child takes an account's writer lock (:meth:`LakeWorker.hold`) and keeps it for its whole
+life: a child orphaned by a killed parent finishes its current write before a new one can start, so two
+writers never race on one table.
 """
 
 from __future__ import annotations
@@ -45,13 +46,13 @@ def decode_records(blob: bytes) -> list[dict[str, Any]]:
 class LakeWorker:
     """A child process that owns the datasets under ``root``; use :meth:`dataset` for a proxy per resource."""
 
-    def __init__(self, root: Path, lock: Path, *, start_timeout: float = 120.0) -> None:
+    def __init__(self, root: Path, *, start_timeout: float = 120.0) -> None:
         self.root = root
         # A plain child process (not multiprocessing's spawn, which would re-run the caller's main module: a
         # notebook or a script without a __main__ guard) connected by a socket pair.
         parent, child = socket.socketpair()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "stripeflow.lake.worker", str(child.fileno()), str(root), str(lock)],
+            [sys.executable, "-m", "stripeflow.lake.worker", str(child.fileno()), str(root)],
             pass_fds=(child.fileno(),),
         )
         child.close()
@@ -61,7 +62,7 @@ class LakeWorker:
         self._ids = itertools.count(1)
         if not self._conn.poll(start_timeout):
             self.close()
-            raise WorkerError(f"the dataset writer did not start within {start_timeout:.0f}s (is {lock} held?)")
+            raise WorkerError(f"the dataset writer did not start within {start_timeout:.0f}s")
         try:
             self._conn.recv()  # the child's "ready"
         except EOFError as exc:
@@ -72,6 +73,10 @@ class LakeWorker:
 
     def dataset(self, resource: str) -> RemoteDataset:
         return RemoteDataset(self, resource)
+
+    def hold(self, lock: Path) -> None:
+        """Make the child take ``lock`` (an OS file lock it keeps for life) before any write; waits for it."""
+        self.call("", "hold", (str(lock),), {})
 
     def call(self, resource: str, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run one dataset operation in the child and wait for it; calls from several threads run side by side."""
@@ -155,13 +160,12 @@ class RemoteDataset:
         return None if value is None else int(value)
 
 
-def _serve(conn: Connection, root: str, lock: str, threads: int = 3) -> None:
+def _serve(conn: Connection, root: str, threads: int = 3) -> None:
     """The child's loop: requests run on a few threads (one resource never runs two at once: its writer waits)."""
     from stripeflow.lake.datasets import StripeDataset  # the child alone imports Arrow and Delta
 
-    Path(lock).parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as held, ThreadPoolExecutor(threads, thread_name_prefix="lake") as pool:
-        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # waits for an orphaned writer to finish
+    held: list[Any] = []
+    with ThreadPoolExecutor(threads, thread_name_prefix="lake") as pool:
         datasets: dict[str, StripeDataset] = {}
         guard = threading.Lock()
 
@@ -169,13 +173,23 @@ def _serve(conn: Connection, root: str, lock: str, threads: int = 3) -> None:
             with guard:
                 return datasets.get(resource) or datasets.setdefault(resource, StripeDataset(Path(root), resource))
 
+        def hold(lock: str) -> None:
+            Path(lock).parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock, "a")  # noqa: SIM115 - kept open (and locked) for the life of the process
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # waits for a writer orphaned by a killed parent
+            held.append(handle)
+
         def run(request: int, resource: str, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             try:
-                if op not in OPS:
-                    raise ValueError(f"unknown dataset operation {op!r}")
-                if op in RECORD_OPS:
-                    args = (decode_records(args[0]), *args[1:])
-                reply: tuple[int, bool, Any] = (request, True, getattr(dataset(resource), op)(*args, **kwargs))
+                if op == "hold":
+                    hold(*args)
+                    reply: tuple[int, bool, Any] = (request, True, None)
+                else:
+                    if op not in OPS:
+                        raise ValueError(f"unknown dataset operation {op!r}")
+                    if op in RECORD_OPS:
+                        args = (decode_records(args[0]), *args[1:])
+                    reply = (request, True, getattr(dataset(resource), op)(*args, **kwargs))
             except Exception as exc:
                 reply = (request, False, f"{type(exc).__name__}: {exc}")
             try:
@@ -196,9 +210,9 @@ def _serve(conn: Connection, root: str, lock: str, threads: int = 3) -> None:
 
 
 def main(argv: Sequence[str]) -> None:
-    """``python -m stripeflow.lake.worker FD ROOT LOCK``: serve the parent at the other end of socket FD."""
-    fd, root, lock = argv
-    _serve(Connection(int(fd)), root, lock)
+    """``python -m stripeflow.lake.worker FD ROOT``: serve the parent at the other end of socket FD."""
+    fd, root = argv
+    _serve(Connection(int(fd)), root)
 
 
 if __name__ == "__main__":

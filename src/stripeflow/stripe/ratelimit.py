@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 DECREASE_FACTOR = 0.75
 #: ...and each success afterwards adds this share of the ceiling back.
 INCREASE_SHARE = 0.02
+#: How far back an unused slot can still be taken (seconds): absorbs event-loop jitter, bounds the burst.
+SLACK = 0.1
 #: Never pace below this many requests per second.
 FLOOR_RPS = 0.5
 
@@ -83,9 +85,11 @@ class RequestBudget:
         if pace.unlimited:
             return 0.0
         now = self.clock()
-        start = max(now, pace.next_at)
+        # A slot left unused in the last SLACK seconds (a busy event loop woke a waiter late) may still be taken,
+        # so that scheduling jitter does not turn into lost rate; it allows a burst of at most SLACK * rate.
+        start = max(now - SLACK, pace.next_at)
         pace.next_at = start + 1.0 / pace.rate
-        return start - now
+        return max(0.0, start - now)
 
     def on_throttled(self, endpoint: str, reason: str | None) -> None:
         """A 429 came back. ``reason`` is ``Stripe-Rate-Limited-Reason`` (``global-rate``, ``endpoint-rate``...)."""

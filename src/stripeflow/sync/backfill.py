@@ -25,7 +25,7 @@ Commit = Callable[[list[dict[str, Any]], ResourceState], Awaitable[None]]
 @dataclass(slots=True)
 class _Page:
     snapshot: Slice  # the slice's position after this page
-    records: list[dict[str, Any]]
+    records: asyncio.Future[list[dict[str, Any]]]  # done when the page's nested lists are complete
 
 
 @dataclass(slots=True)
@@ -59,7 +59,8 @@ class Backfill:
         self.running: list[Slice] = []
         # Unbounded, so a split is announced the moment it happens; pages in flight are bounded by `slots`.
         self.queue: asyncio.Queue[_Page | _Split | None] = asyncio.Queue()
-        self.slots = asyncio.Semaphore(max(4, ctx.concurrency * 2))
+        self.slots = asyncio.Semaphore(max(8, ctx.concurrency * 3))
+        self.progressed = asyncio.Condition()  # notified after every page and every finished slice
 
     async def run(self) -> None:
         workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.ctx.concurrency))]
@@ -86,15 +87,22 @@ class Backfill:
         return stolen
 
     async def _worker(self) -> None:
+        """Walk slices until none is left; with nothing to take, wait for a page anywhere and try to steal again."""
         while True:
             current = self._next_slice()
             if current is None:
-                return
+                if not self.running:
+                    return
+                async with self.progressed:
+                    await self.progressed.wait()
+                continue
             self.running.append(current)
             try:
                 await self._walk(current)
             finally:
                 self.running.remove(current)
+                async with self.progressed:
+                    self.progressed.notify_all()
 
     async def _walk(self, current: Slice) -> None:
         params = self.state.passes[current.pass_index]
@@ -112,43 +120,60 @@ class Backfill:
                 continue
             kept = [record for record in data if current.take(record)]
             below = any(int(record["created"]) < current.lo for record in data)
-            for record in kept:
-                await self.ctx.complete_nested(record)
             current.done = not has_more or not data or below
-            self.queue.put_nowait(_Page(current.copy(), kept))
+            # Truncated nested lists are paged while this worker lists its next page; the writer takes pages in
+            # queue order, waiting for each one's completion, so checkpoints stay in order.
+            self.queue.put_nowait(_Page(current.copy(), asyncio.ensure_future(self._completed(kept))))
             self.ctx.progress.records += len(kept)
+            async with self.progressed:
+                self.progressed.notify_all()
+
+    async def _completed(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        await self.ctx.complete_all(records)
+        return records
 
     async def _writer(self) -> None:
+        """Consume pages into batches; each batch is written while the next one fills (one write in flight)."""
         view = {item.key: item.copy() for item in self.state.slices}
         buffer: list[dict[str, Any]] = []
-        while True:
-            message = await self.queue.get()
-            if message is None:
-                break
-            if isinstance(message, _Split):
-                view[message.running_key].lo = max(view[message.running_key].lo, message.new_lo)
-                view[message.stolen.key] = message.stolen
-                continue
-            self.slots.release()
-            snapshot = message.snapshot
-            snapshot.lo = max(snapshot.lo, view[snapshot.key].lo) if snapshot.key in view else snapshot.lo
-            view[snapshot.key] = snapshot
-            buffer.extend(message.records)
-            if len(buffer) >= self.ctx.batch_size:
-                await self._flush(buffer, view, final=False)
-                buffer = []
-        await self._flush(buffer, view, final=True)
+        inflight: asyncio.Future[None] | None = None
+        try:
+            while True:
+                message = await self.queue.get()
+                if message is None:
+                    break
+                if isinstance(message, _Split):
+                    view[message.running_key].lo = max(view[message.running_key].lo, message.new_lo)
+                    view[message.stolen.key] = message.stolen
+                    continue
+                snapshot = message.snapshot
+                snapshot.lo = max(snapshot.lo, view[snapshot.key].lo) if snapshot.key in view else snapshot.lo
+                view[snapshot.key] = snapshot
+                buffer.extend(await message.records)
+                self.slots.release()
+                if len(buffer) >= self.ctx.batch_size:
+                    if inflight is not None:
+                        await inflight
+                    inflight = asyncio.ensure_future(self.commit(buffer, self._checkpoint(buffer, view, final=False)))
+                    buffer = []
+            if inflight is not None:
+                await inflight
+                inflight = None
+            await self.commit(buffer, self._checkpoint(buffer, view, final=True))
+        finally:
+            if inflight is not None:
+                inflight.cancel()
 
-    async def _flush(self, records: list[dict[str, Any]], view: dict[str, Slice], *, final: bool) -> None:
+    def _checkpoint(self, records: list[dict[str, Any]], view: dict[str, Slice], *, final: bool) -> ResourceState:
+        """The state that covers exactly the rows written so far plus ``records``, taken now."""
         if records:
             newest = max(int(record["created"]) for record in records)
             self.state.newest_created = max(newest, self.state.newest_created or newest)
+        self.state.records_written += len(records)
         state = self.state.copy()
         state.slices = [item.copy() for item in view.values()]
-        state.records_written += len(records)
         if final:
             state.phase = INCREMENTAL
             state.backfill_completed_at = self.ctx.client.server_now()
             state.slices = []
-        await self.commit(records, state)
-        self.state.records_written = state.records_written
+        return state

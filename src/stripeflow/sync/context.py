@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ class ResourceContext:
             metrics=self.progress.metrics,
             resource=self.spec.name,
         )
+
+    async def complete_all(self, records: list[dict[str, Any]]) -> None:
+        """Complete the truncated lists of a page's records side by side (their endpoint has its own budget)."""
+        if self.spec.nested:
+            await asyncio.gather(*(self.complete_nested(record) for record in records))
 
     async def complete_nested(self, record: dict[str, Any]) -> None:
         """Page every truncated embedded list of ``record`` to its end, in place."""

@@ -25,7 +25,7 @@ from stripeflow.errors import (
     PermissionDeniedError,
     StripeError,
 )
-from stripeflow.lake.datasets import SystemColumns
+from stripeflow.lake.records import SystemColumns
 from stripeflow.lake.worker import LakeWorker
 from stripeflow.settings import Settings
 from stripeflow.store import BatchCounts, MetadataStore, open_store
@@ -99,6 +99,7 @@ class SyncReport:
                     "dataset": report.dataset,
                     "status": report.status,
                     "mode": report.mode,
+                    "seconds": round(report.seconds, 3),
                     "error": report.error,
                     **({"note": report.note} if report.note else {}),
                 }
@@ -124,17 +125,23 @@ def default_global_rps(key: str, livemode: bool, configured: float | None) -> fl
 
 async def identify(client: StripeClient, key: str) -> Account:
     """Validate the key with one cheap call and learn the account it belongs to."""
-    livemode = "_live_" in key
-    try:
-        account = await client.get("/v1/account", resource="account")
-    except PermissionDeniedError as exc:  # a restricted key without rak_account_read is still a valid key
-        account_id = account_from_permission_error(exc) or f"key_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
-        return Account(id=account_id, created=None, livemode=livemode)
-    created = account.get("created")
+    from_prefix = "_live_" in key
+    account_answer, livemode = await asyncio.gather(
+        client.get("/v1/account", resource="account"),
+        observed_livemode(client, from_prefix),
+        return_exceptions=True,
+    )
+    for outcome in (account_answer, livemode):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, PermissionDeniedError):
+            raise outcome
+    mode = livemode if isinstance(livemode, bool) else from_prefix
+    if isinstance(account_answer, PermissionDeniedError):  # a restricted key without rak_account_read is valid
+        fingerprint = f"key_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        return Account(id=account_from_permission_error(account_answer) or fingerprint, created=None, livemode=mode)
+    assert isinstance(account_answer, dict)
+    created = account_answer.get("created")
     return Account(
-        id=str(account.get("id")),
-        created=int(created) if isinstance(created, int) else None,
-        livemode=await observed_livemode(client, livemode),
+        id=str(account_answer.get("id")), created=int(created) if isinstance(created, int) else None, livemode=mode
     )
 
 
@@ -210,16 +217,19 @@ class SyncEngine:
         store = (
             self._store if self._store is not None else await asyncio.to_thread(open_store, self.settings.metadata_url)
         )
-        stack = contextlib.ExitStack()
+        stack = contextlib.AsyncExitStack()
         try:
+            # The writer process starts (imports Arrow and Delta) while the key is checked and the sync planned.
+            starting = asyncio.ensure_future(asyncio.to_thread(LakeWorker, self.settings.datasets_dir))
+            stack.push_async_callback(_close_worker, starting)  # also when the key is refused
             account = await identify(client, self.key)
             if account.livemode != livemode and self.settings.max_rps is None:
                 budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
             stack.enter_context(sync_lock(self.settings.data_dir, account.id))
-            worker = await asyncio.to_thread(
-                LakeWorker, self.settings.datasets_dir, self.settings.data_dir / "locks" / f"{_safe(account.id)}.writer"
-            )
-            stack.callback(worker.close)
+            worker = await starting
+            # Closed before the account lock is released: the last writes land first.
+            stack.push_async_callback(asyncio.to_thread, worker.close)
+            await asyncio.to_thread(worker.hold, self.settings.data_dir / "locks" / f"{_safe(account.id)}.writer")
             # Rows a killed sync left "running"; a live sync of another account keeps its heartbeat fresh.
             await asyncio.to_thread(lambda: store.mark_stale_running_as_aborted(stale_after=STALE_AFTER))
             sync_id = await asyncio.to_thread(
@@ -251,14 +261,16 @@ class SyncEngine:
             await asyncio.to_thread(store.finish_sync, sync_id, status)
             return report
         finally:
-            stack.close()
+            await stack.aclose()
             await client.aclose()
             if self._store is None:
                 await asyncio.to_thread(store.close)
 
     async def _plan(self, client: StripeClient, account: Account, options: SyncOptions) -> dict[str, Plan]:
-        clocks = [] if account.livemode else await list_test_clocks(client)
-        newest_event = await newest_event_time(client)
+        no_clocks: list[str] = []
+        clocks, newest_event = await asyncio.gather(
+            asyncio.sleep(0, no_clocks) if account.livemode else list_test_clocks(client), newest_event_time(client)
+        )
         now = client.server_now()
         anchor = min(now, newest_event or now)
         range_start = max(0, (account.created or STRIPE_EPOCH) - 86400)
@@ -353,6 +365,15 @@ class SyncEngine:
             )
 
         return system
+
+
+async def _close_worker(starting: asyncio.Future[LakeWorker]) -> None:
+    try:
+        worker = await starting
+    except Exception:  # it never started; the error that matters is the sync's own
+        log.debug("the dataset writer did not start", exc_info=True)
+        return
+    await asyncio.to_thread(worker.close)
 
 
 def _safe(name: str) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stripeflow.errors import NotFoundError
-from stripeflow.lake.datasets import Deletion
+from stripeflow.lake.records import Deletion
 from stripeflow.stripe.pagination import Cursor
 from stripeflow.sync.context import ResourceContext
 from stripeflow.sync.state import ResourceState
@@ -144,8 +144,7 @@ async def rescan_pages(ctx: ResourceContext, since: int) -> AsyncIterator[list[d
         if after:
             params["starting_after"] = after
         data, has_more = await ctx.list_page(ctx.spec.path, params)
-        for record in data:
-            await ctx.complete_nested(record)
+        await ctx.complete_all(data)
         yield data
         after = cursor.advance(data, has_more)
         if after is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from stripeflow.lake.datasets import Deletion, SystemColumns
+from stripeflow.lake.records import Deletion, SystemColumns
 from stripeflow.store import MetadataStore
 from stripeflow.sync.state import ResourceState
 
