@@ -78,7 +78,18 @@ def run_child(spec: dict[str, Any]) -> None:
     report = api.sync(settings, concurrency=spec["concurrency"], batch_size=spec["batch_size"])
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"report": report.to_json(), "seconds": seconds, "peak_rss_mb": peak_kib / 1024}))
+    # The dataset writer is a child of this process, waited for when the sync ends: its peak is here.
+    writer_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "report": report.to_json(),
+                "seconds": seconds,
+                "peak_rss_mb": peak_kib / 1024,
+                "writer_peak_rss_mb": writer_kib / 1024,
+            }
+        )
+    )
 
 
 def sync_in_child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -203,12 +214,18 @@ def report(
         f"requests: {requests:,} ({requests / seconds:,.1f} req/s), 429s: {throttled} "
         f"({100 * throttled / max(1, requests):.2f}% of requests)"
     )
-    per_resource = {name: f"{item['records']:,} rec, {item['requests']} req, {item['seconds']:.1f}s"
-                    for name, item in resources.items()}
+    per_resource = {
+        name: f"{item['records']:,} rec, {item['requests']} req, {item['seconds']:.1f}s"
+        for name, item in resources.items()
+    }
     print(f"per resource: {per_resource}")
     served_429 = stats_after.get("rate_limited_429", 0) - stats_before.get("rate_limited_429", 0)
     print(f"emulator: 429s answered during the sync: {served_429}")
-    print(f"peak RSS of the sync process: {first['peak_rss_mb']:.0f} MB")
+    total = first["peak_rss_mb"] + first["writer_peak_rss_mb"]
+    print(
+        f"peak RSS: extraction process {first['peak_rss_mb']:.0f} MB + dataset writer process "
+        f"{first['writer_peak_rss_mb']:.0f} MB = {total:.0f} MB (sum of the two peaks)"
+    )
     floor = floor_seconds(need, args)
     print(f"minimal requests: {sum(need.values()):,} {need}")
     if args.rate_limit > 0 or args.endpoint_rate_limit > 0:

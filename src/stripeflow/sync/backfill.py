@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from stripeflow.errors import BadRequestError, NotFoundError
+from stripeflow.lake.worker import EncodedRecords
 from stripeflow.stripe.slicing import Slice, pick_to_split, plan_slices, split
 from stripeflow.sync.context import ResourceContext
 from stripeflow.sync.state import INCREMENTAL, ResourceState
 
 #: Commits the given records and the state that covers them; returns when both are durable.
-Commit = Callable[[list[dict[str, Any]], ResourceState], Awaitable[None]]
+Commit = Callable[[EncodedRecords, ResourceState], Awaitable[None]]
 
 
 @dataclass(slots=True)
 class _Page:
     snapshot: Slice  # the slice's position after this page
-    records: asyncio.Future[list[dict[str, Any]]]  # done when the page's nested lists are complete
+    records: asyncio.Future[tuple[EncodedRecords, int | None]]  # (records, newest created) once complete
 
 
 @dataclass(slots=True)
@@ -59,7 +60,7 @@ class Backfill:
         self.running: list[Slice] = []
         # Unbounded, so a split is announced the moment it happens; pages in flight are bounded by `slots`.
         self.queue: asyncio.Queue[_Page | _Split | None] = asyncio.Queue()
-        self.slots = asyncio.Semaphore(max(8, ctx.concurrency * 3))
+        self.slots = asyncio.Semaphore(ctx.concurrency * 2)
         self.progressed = asyncio.Condition()  # notified after every page and every finished slice
 
     async def run(self) -> None:
@@ -128,14 +129,19 @@ class Backfill:
             async with self.progressed:
                 self.progressed.notify_all()
 
-    async def _completed(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _completed(self, records: list[dict[str, Any]]) -> tuple[EncodedRecords, int | None]:
+        """Complete the page's nested lists, then keep it as JSON bytes (far smaller than the dicts)."""
         await self.ctx.complete_all(records)
-        return records
+        newest = max((int(record["created"]) for record in records), default=None)
+        return EncodedRecords.of(records), newest
 
     async def _writer(self) -> None:
-        """Consume pages into batches; each batch is written while the next one fills (one write in flight)."""
+        """Consume pages into batches; each batch is written while the next one fills (one write in flight).
+
+        Records are encoded to JSON as they arrive, so a waiting batch holds bytes, not dicts.
+        """
         view = {item.key: item.copy() for item in self.state.slices}
-        buffer: list[dict[str, Any]] = []
+        buffer = EncodedRecords()
         inflight: asyncio.Future[None] | None = None
         try:
             while True:
@@ -149,27 +155,35 @@ class Backfill:
                 snapshot = message.snapshot
                 snapshot.lo = max(snapshot.lo, view[snapshot.key].lo) if snapshot.key in view else snapshot.lo
                 view[snapshot.key] = snapshot
-                buffer.extend(await message.records)
+                buffer = self._add(buffer, await message.records)
                 self.slots.release()
                 if len(buffer) >= self.ctx.batch_size:
                     if inflight is not None:
                         await inflight
-                    inflight = asyncio.ensure_future(self.commit(buffer, self._checkpoint(buffer, view, final=False)))
-                    buffer = []
+                    inflight = asyncio.ensure_future(
+                        self.commit(buffer, self._checkpoint(len(buffer), view, final=False))
+                    )
+                    buffer = EncodedRecords()
             if inflight is not None:
                 await inflight
                 inflight = None
-            await self.commit(buffer, self._checkpoint(buffer, view, final=True))
+            await self.commit(buffer, self._checkpoint(len(buffer), view, final=True))
         finally:
             if inflight is not None:
                 inflight.cancel()
 
-    def _checkpoint(self, records: list[dict[str, Any]], view: dict[str, Slice], *, final: bool) -> ResourceState:
-        """The state that covers exactly the rows written so far plus ``records``, taken now."""
-        if records:
-            newest = max(int(record["created"]) for record in records)
+    def _add(self, buffer: EncodedRecords, page: tuple[EncodedRecords, int | None]) -> EncodedRecords:
+        records, newest = page
+        if newest is not None:
             self.state.newest_created = max(newest, self.state.newest_created or newest)
-        self.state.records_written += len(records)
+        buffer.chunks.extend(records.chunks)
+        buffer.count += records.count
+        buffer.livemode = records.livemode if buffer.livemode is None else buffer.livemode
+        return buffer
+
+    def _checkpoint(self, count: int, view: dict[str, Slice], *, final: bool) -> ResourceState:
+        """The state that covers exactly the rows written so far plus the ``count`` about to be, taken now."""
+        self.state.records_written += count
         state = self.state.copy()
         state.slices = [item.copy() for item in view.values()]
         if final:

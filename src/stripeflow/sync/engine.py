@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from stripeflow.errors import (
     StripeError,
 )
 from stripeflow.lake.records import SystemColumns
-from stripeflow.lake.worker import LakeWorker
+from stripeflow.lake.worker import EncodedRecords, LakeWorker, Records
 from stripeflow.settings import Settings
 from stripeflow.store import BatchCounts, MetadataStore, open_store
 from stripeflow.stripe.client import StripeClient, account_from_permission_error
@@ -350,12 +350,15 @@ class SyncEngine:
         )
         return report
 
-    def _system(self, batch_id: str, account: Account) -> Callable[[Sequence[dict[str, Any]]], SystemColumns]:
-        def system(records: Sequence[dict[str, Any]]) -> SystemColumns:
-            livemode = next(
-                (bool(record["livemode"]) for record in records if isinstance(record.get("livemode"), bool)),
-                account.livemode,
-            )
+    def _system(self, batch_id: str, account: Account) -> Callable[[Records], SystemColumns]:
+        def system(records: Records) -> SystemColumns:
+            if isinstance(records, EncodedRecords):
+                found = records.livemode
+            else:
+                found = next(
+                    (record["livemode"] for record in records if isinstance(record.get("livemode"), bool)), None
+                )
+            livemode = account.livemode if found is None else bool(found)
             return SystemColumns(
                 batch_id=batch_id,
                 api_version=self.settings.stripe_version,

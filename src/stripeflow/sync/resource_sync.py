@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stripeflow.lake.worker import EncodedRecords
 from stripeflow.store import MetadataStore
 from stripeflow.stripe.resources import EVENT_RETENTION_SECONDS
 from stripeflow.sync.backfill import Backfill, plan_backfill
@@ -94,7 +95,7 @@ class ResourceSync:
         return state
 
     def _commit_backfill(self, state: ResourceState) -> Any:
-        async def commit(records: list[dict[str, Any]], new_state: ResourceState) -> None:
+        async def commit(records: EncodedRecords, new_state: ResourceState) -> None:
             if state.write_mode == "append":
                 await asyncio.to_thread(self.writer.commit, new_state, append=records)
             else:

@@ -13,24 +13,21 @@ fetched again. Either way the dataset and the state agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from stripeflow.lake.records import Deletion, SystemColumns
+from stripeflow.lake.worker import Records
 from stripeflow.store import MetadataStore
 from stripeflow.sync.state import ResourceState
 
 
 class Dataset(Protocol):
-    """What the sync needs of a dataset: :class:`~stripeflow.lake.datasets.StripeDataset` or its remote proxy."""
+    """What the sync needs of a dataset: the :class:`~stripeflow.lake.worker.RemoteDataset` of the writer process."""
 
     def exists(self) -> bool: ...
-    def append(
-        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
-    ) -> int: ...
-    def upsert(
-        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
-    ) -> int: ...
+    def append(self, records: Records, system: SystemColumns, *, txn: tuple[str, int] | None = None) -> int: ...
+    def upsert(self, records: Records, system: SystemColumns, *, txn: tuple[str, int] | None = None) -> int: ...
     def mark_deleted(
         self, deletions: Sequence[Deletion], system: SystemColumns, *, txn: tuple[str, int] | None = None
     ) -> int: ...
@@ -46,7 +43,7 @@ class CheckpointedWriter:
         dataset: Dataset,
         account: str,
         resource: str,
-        system: Callable[[Sequence[dict[str, Any]]], SystemColumns],
+        system: Callable[[Records], SystemColumns],
     ) -> None:
         self.store = store
         self.dataset = dataset
@@ -78,22 +75,22 @@ class CheckpointedWriter:
         self,
         state: ResourceState,
         *,
-        append: Sequence[dict[str, Any]] = (),
-        upsert: Sequence[dict[str, Any]] = (),
+        append: Records = (),
+        upsert: Records = (),
         deletions: Sequence[Deletion] = (),
     ) -> int | None:
         """Write the rows, then make ``state`` current. Returns the dataset version written, if any."""
         seq = self.seq + 1
         document = state.to_json()
-        if not (append or upsert or deletions):
+        if not (len(append) or len(upsert) or deletions):
             self.store.save_state(self.account, self.resource, document, seq=seq, phase=state.phase)
             self.seq = seq
             return None
         self.store.stage_pending(self.account, self.resource, seq, document, phase=state.phase)
         writes: list[Callable[[tuple[str, int] | None], int]] = []
-        if append:
+        if len(append):
             writes.append(lambda txn: self.dataset.append(append, self.system(append), txn=txn))
-        if upsert:
+        if len(upsert):
             writes.append(lambda txn: self.dataset.upsert(upsert, self.system(upsert), txn=txn))
         if deletions:
             writes.append(lambda txn: self.dataset.mark_deleted(deletions, self.system([]), txn=txn))
