@@ -13,8 +13,8 @@ writers never race on one table.
 from __future__ import annotations
 
 import fcntl
-import os
 import itertools
+import os
 import socket
 import subprocess
 import sys

@@ -226,6 +226,8 @@ class SyncEngine:
             if account.livemode != livemode and self.settings.max_rps is None:
                 budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
             stack.enter_context(sync_lock(self.settings.data_dir, account.id))
+            planning = asyncio.ensure_future(self._plan(client, account, options))  # while the writer starts
+            stack.callback(planning.cancel)  # a no-op once awaited; stops it if the writer fails to start
             worker = await starting
             # Closed before the account lock is released: the last writes land first.
             stack.push_async_callback(asyncio.to_thread, worker.close)
@@ -240,7 +242,7 @@ class SyncEngine:
                 {"since": options.since, "full_refresh": options.full_refresh},
             )
             report = SyncReport(account=account.id, livemode=account.livemode, sync_id=sync_id)
-            plan = await self._plan(client, account, options)
+            plan = await planning
             progress = progress or {spec.name: Progress(spec.name) for spec in options.resources}
             tasks = [
                 self._sync_resource(
