@@ -79,7 +79,8 @@ def run_child(spec: dict[str, Any]) -> None:
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # The dataset writer is a child of this process, waited for when the sync ends: its peak is here.
-    writer_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    writer_kib = children.ru_maxrss
     print(
         json.dumps(
             {
@@ -87,6 +88,8 @@ def run_child(spec: dict[str, Any]) -> None:
                 "seconds": seconds,
                 "peak_rss_mb": peak_kib / 1024,
                 "writer_peak_rss_mb": writer_kib / 1024,
+                "cpu_seconds": own.ru_utime + own.ru_stime,
+                "writer_cpu_seconds": children.ru_utime + children.ru_stime,
             }
         )
     )
@@ -225,6 +228,12 @@ def report(
     print(
         f"peak RSS: extraction process {first['peak_rss_mb']:.0f} MB + dataset writer process "
         f"{first['writer_peak_rss_mb']:.0f} MB = {total:.0f} MB (sum of the two peaks)"
+    )
+    print(
+        f"CPU: extraction process {first['cpu_seconds']:.1f}s "
+        f"({1e6 * first['cpu_seconds'] / max(1, records):.0f} us/record), "
+        f"dataset writer process {first['writer_cpu_seconds']:.1f}s "
+        f"({1e6 * first['writer_cpu_seconds'] / max(1, records):.0f} us/record)"
     )
     floor = floor_seconds(need, args)
     print(f"minimal requests: {sum(need.values()):,} {need}")
