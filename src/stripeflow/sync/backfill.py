@@ -51,10 +51,17 @@ def plan_backfill(state: ResourceState, passes: list[dict[str, str]], lo: int, h
 class Backfill:
     """Runs (or resumes) the backfill described by ``state`` until every slice is done."""
 
-    def __init__(self, ctx: ResourceContext, state: ResourceState, commit: Commit) -> None:
+    def __init__(
+        self,
+        ctx: ResourceContext,
+        state: ResourceState,
+        commit: Commit,
+        on_listed: Callable[[], object] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.state = state
         self.commit = commit
+        self.on_listed = on_listed  # called once every slice is listed, while the last batch is still written
         self.live = [item.copy() for item in state.slices if not item.done]  # owned by the workers
         self.pending = list(self.live)
         self.running: list[Slice] = []
@@ -68,6 +75,8 @@ class Backfill:
         writer = asyncio.create_task(self._writer())
         try:
             await asyncio.gather(*workers)
+            if self.on_listed is not None:
+                self.on_listed()
             await self.queue.put(None)
             await writer
         finally:

@@ -161,6 +161,30 @@ async def observed_livemode(client: StripeClient, from_prefix: bool) -> bool:
     return from_prefix
 
 
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """What the plan needs besides the account, read in the same round trip as the key check."""
+
+    clocks: list[str]
+    newest_event: int | None
+
+
+async def take_survey(client: StripeClient, key: str) -> tuple[Account, Survey]:
+    """Check the key and read the test clocks and the newest event side by side (one round trip, not three)."""
+    no_clocks: list[str] = []
+    account, clocks, newest = await asyncio.gather(
+        identify(client, key),
+        asyncio.sleep(0, no_clocks) if "_live_" in key else list_test_clocks(client),
+        newest_event_time(client),
+        return_exceptions=True,
+    )
+    if isinstance(account, BaseException):
+        raise account
+    return account, Survey(
+        clocks=clocks if isinstance(clocks, list) else [], newest_event=newest if isinstance(newest, int) else None
+    )
+
+
 async def list_test_clocks(client: StripeClient) -> list[str]:
     """Test clocks of a test-mode account (their customers and subscriptions are hidden from plain lists)."""
     try:
@@ -222,12 +246,10 @@ class SyncEngine:
             # The writer process starts (imports Arrow and Delta) while the key is checked and the sync planned.
             starting = asyncio.ensure_future(asyncio.to_thread(LakeWorker, self.settings.datasets_dir))
             stack.push_async_callback(_close_worker, starting)  # also when the key is refused
-            account = await identify(client, self.key)
+            account, survey = await take_survey(client, self.key)
             if account.livemode != livemode and self.settings.max_rps is None:
                 budget.set_global_ceiling(default_global_rps(self.key, account.livemode, None))
             stack.enter_context(sync_lock(self.settings.data_dir, account.id))
-            planning = asyncio.ensure_future(self._plan(client, account, options))  # while the writer starts
-            stack.callback(planning.cancel)  # a no-op once awaited; stops it if the writer fails to start
             worker = await starting
             # Closed before the account lock is released: the last writes land first.
             stack.push_async_callback(asyncio.to_thread, worker.close)
@@ -242,7 +264,7 @@ class SyncEngine:
                 {"since": options.since, "full_refresh": options.full_refresh},
             )
             report = SyncReport(account=account.id, livemode=account.livemode, sync_id=sync_id)
-            plan = await planning
+            plan = self._plan(account, survey, options, client.server_now())
             progress = progress or {spec.name: Progress(spec.name) for spec in options.resources}
             tasks = [
                 self._sync_resource(
@@ -268,13 +290,9 @@ class SyncEngine:
             if self._store is None:
                 await asyncio.to_thread(store.close)
 
-    async def _plan(self, client: StripeClient, account: Account, options: SyncOptions) -> dict[str, Plan]:
-        no_clocks: list[str] = []
-        clocks, newest_event = await asyncio.gather(
-            asyncio.sleep(0, no_clocks) if account.livemode else list_test_clocks(client), newest_event_time(client)
-        )
-        now = client.server_now()
-        anchor = min(now, newest_event or now)
+    def _plan(self, account: Account, survey: Survey, options: SyncOptions, now: int) -> dict[str, Plan]:
+        clocks = [] if account.livemode else survey.clocks
+        anchor = min(now, survey.newest_event or now)
         range_start = max(0, (account.created or STRIPE_EPOCH) - 86400)
         plans: dict[str, Plan] = {}
         for spec in options.resources:

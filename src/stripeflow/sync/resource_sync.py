@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from stripeflow.store import MetadataStore
 from stripeflow.stripe.resources import EVENT_RETENTION_SECONDS
 from stripeflow.sync.backfill import Backfill, plan_backfill
 from stripeflow.sync.context import ResourceContext
-from stripeflow.sync.incremental import fetch_changed, read_changes, rescan_pages, rescan_start
+from stripeflow.sync.incremental import EventChanges, fetch_changed, read_changes, rescan_pages, rescan_start
 from stripeflow.sync.state import BACKFILL, ResourceState
 from stripeflow.sync.writer import CheckpointedWriter, Dataset
 
@@ -48,8 +48,17 @@ class ResourceSync:
         self.store = store
         self.dataset = dataset
         self.writer = writer
+        self._early_events: asyncio.Future[EventChanges] | None = None
 
     async def run(self, plan: Plan) -> Outcome:
+        try:
+            return await self._run(plan)
+        finally:
+            if self._early_events is not None:  # the backfill failed after listing: drop the early read
+                self._early_events.cancel()
+                self._early_events = None
+
+    async def _run(self, plan: Plan) -> Outcome:
         state = await asyncio.to_thread(self.writer.recover)
         outcome = Outcome(mode="incremental")
         if plan.full_refresh or state is None:
@@ -67,11 +76,28 @@ class ResourceSync:
             state = await self._fresh_backfill(plan, reason="rebackfill")
         if state.phase == BACKFILL:
             self.ctx.progress.phase = outcome.mode
-            await Backfill(self.ctx, state, self._commit_backfill(state)).run()
+            await Backfill(
+                self.ctx, state, self._commit_backfill(state), on_listed=self._read_events_early(state)
+            ).run()
             state = await asyncio.to_thread(self.writer.recover) or state
         self.ctx.progress.phase = "incremental" if outcome.mode == "incremental" else f"{outcome.mode}+catch-up"
-        await self._incremental(state)
+        await self._incremental(state, just_backfilled=outcome.mode != "incremental")
         return outcome
+
+    def _read_events_early(self, state: ResourceState) -> Callable[[], object]:
+        """Start the catch-up's event read as soon as the backfill has listed everything (while it still writes):
+        events read a little early are fine, the cursor only moves to what was read."""
+
+        def start() -> None:
+            if self.ctx.spec.has_events and state.events_cursor is not None:
+                account, name = self.writer.account, self.ctx.spec.name
+
+                async def unseen(ids: list[str]) -> set[str]:
+                    return await asyncio.to_thread(self.store.filter_unseen, account, name, ids)
+
+                self._early_events = asyncio.ensure_future(read_changes(self.ctx, state.events_cursor, unseen))
+
+        return start
 
     def _cursor_expired(self, state: ResourceState) -> bool:
         cursor = state.events_cursor or 0
@@ -103,11 +129,11 @@ class ResourceSync:
 
         return commit
 
-    async def _incremental(self, state: ResourceState) -> None:
+    async def _incremental(self, state: ResourceState, *, just_backfilled: bool) -> None:
         if self.ctx.spec.has_events:
             await self._apply_events(state)
         elif self.ctx.spec.rescan_pending:
-            await self._rescan(state)
+            await self._rescan(state, just_backfilled=just_backfilled)
 
     async def _apply_events(self, state: ResourceState) -> None:
         account, name = self.writer.account, self.ctx.spec.name
@@ -116,7 +142,8 @@ class ResourceSync:
         async def unseen(ids: list[str]) -> set[str]:
             return await asyncio.to_thread(self.store.filter_unseen, account, name, ids)
 
-        changes = await read_changes(self.ctx, state.events_cursor, unseen)
+        early, self._early_events = self._early_events, None
+        changes = await early if early is not None else await read_changes(self.ctx, state.events_cursor, unseen)
         for chunk in _chunks(changes.fetch, self.ctx.batch_size):
             fetched = await fetch_changed(self.ctx, chunk)
             changes.deletions.extend(fetched.deletions)
@@ -130,11 +157,15 @@ class ResourceSync:
         horizon = changes.cursor - 2 * self.ctx.events_overlap
         await asyncio.to_thread(self.store.prune_seen, account, name, horizon)
 
-    async def _rescan(self, state: ResourceState) -> None:
-        oldest_pending = await asyncio.to_thread(self._oldest_pending)
+    async def _rescan(self, state: ResourceState, *, just_backfilled: bool) -> None:
+        # Right after a backfill, only what appeared while it ran is new; pending rows are re-read next time.
+        oldest_pending = None if just_backfilled else await asyncio.to_thread(self._oldest_pending)
         buffer: list[dict[str, Any]] = []
         newest = state.newest_created
-        async for page in rescan_pages(self.ctx, rescan_start(self.ctx, state, oldest_pending)):
+        start = rescan_start(self.ctx, state, oldest_pending)
+        if just_backfilled and state.backfill_started_at is not None:
+            start = max(0, state.backfill_started_at - self.ctx.rescan_overlap)
+        async for page in rescan_pages(self.ctx, start):
             buffer.extend(page)
             self.ctx.progress.records += len(page)
             newest = max([newest or 0, *(int(record["created"]) for record in page)])
