@@ -26,26 +26,27 @@ def fake_stripe(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=orjson.dumps(body))
 
 
+async def complete(record: dict[str, object]) -> int:
+    """Complete ``record``'s nested lists against the fake; return how many requests that took."""
+    async with StripeClient(
+        "sk_test_123456789012",
+        api_base="https://stripe.test",
+        api_version="v",
+        budget=RequestBudget(0, 0),
+        transport=httpx.MockTransport(fake_stripe),
+    ) as client:
+        progress = Progress("subscriptions")
+        ctx = ResourceContext(client=client, spec=SUBSCRIPTIONS, progress=progress, account="acct", livemode=False)
+        await ctx.complete_nested(record)  # type: ignore[arg-type]
+        return progress.metrics.requests
+
+
 def test_a_subscription_with_25_items_is_completed() -> None:
     record = {
         "id": "sub_1",
         "items": {"object": "list", "data": ITEMS[:10], "has_more": True, "total_count": 25, "url": "/v1/x"},
     }
-
-    async def go() -> int:
-        async with StripeClient(
-            "sk_test_123456789012",
-            api_base="https://stripe.test",
-            api_version="v",
-            budget=RequestBudget(0, 0),
-            transport=httpx.MockTransport(fake_stripe),
-        ) as client:
-            progress = Progress("subscriptions")
-            ctx = ResourceContext(client=client, spec=SUBSCRIPTIONS, progress=progress, account="acct", livemode=False)
-            await ctx.complete_nested(record)
-            return progress.metrics.requests
-
-    requests = asyncio.run(go())
+    requests = asyncio.run(complete(record))
     assert [item["id"] for item in record["items"]["data"]] == [item["id"] for item in ITEMS]  # type: ignore[index]
     assert record["items"]["has_more"] is False  # type: ignore[index]
     assert requests == 2  # items 11-20, then 21-25
@@ -53,18 +54,4 @@ def test_a_subscription_with_25_items_is_completed() -> None:
 
 def test_a_complete_embedded_list_costs_no_request() -> None:
     record = {"id": "sub_1", "items": {"object": "list", "data": ITEMS[:3], "has_more": False}}
-
-    async def go() -> int:
-        async with StripeClient(
-            "sk_test_123456789012",
-            api_base="https://stripe.test",
-            api_version="v",
-            budget=RequestBudget(0, 0),
-            transport=httpx.MockTransport(fake_stripe),
-        ) as client:
-            progress = Progress("subscriptions")
-            ctx = ResourceContext(client=client, spec=SUBSCRIPTIONS, progress=progress, account="acct", livemode=False)
-            await ctx.complete_nested(record)
-            return progress.metrics.requests
-
-    assert asyncio.run(go()) == 0
+    assert asyncio.run(complete(record)) == 0
