@@ -12,11 +12,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
-import pyarrow.dataset as pads
 from deltalake import (
     ColumnProperties,
     CommitProperties,
@@ -27,6 +26,9 @@ from deltalake import (
     write_deltalake,
 )
 from deltalake.exceptions import TableNotFoundError
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 from deltalake.transaction import AddAction, RemoveAction
 
 from stripeflow.lake.parquet import COMPRESSION, COMPRESSION_LEVEL, WrittenFile
@@ -156,7 +158,7 @@ def file_uris(table: DeltaTable) -> list[str]:
     return list(table.file_uris())
 
 
-def dataset(table: DeltaTable) -> pads.Dataset:
+def dataset(table: DeltaTable) -> pads.Dataset:  # pyarrow.dataset (and pandas with it) loads on first use
     """A pyarrow dataset of the loaded version. Push only non-string filters down: files delta-rs's MERGE rewrote
     (tables written before stripeflow stopped using it may hold some) store strings as ``string_view``, which
     pyarrow's statistics pruning cannot compare with a string literal."""

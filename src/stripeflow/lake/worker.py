@@ -199,7 +199,7 @@ class RemoteDataset:
         return None if value is None else int(value)
 
 
-def _serve(conn: Connection, root: str, threads: int = 3) -> None:
+def _serve(conn: Connection, root: str, threads: int = 2) -> None:
     """The child's loop: requests run on a few threads (one resource never runs two at once: its writer waits)."""
     from stripeflow.lake.datasets import StripeDataset  # the child alone imports Arrow and Delta
 
