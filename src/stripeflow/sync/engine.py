@@ -33,7 +33,7 @@ from stripeflow.stripe.client import StripeClient, account_from_permission_error
 from stripeflow.stripe.ratelimit import RequestBudget
 from stripeflow.stripe.resources import ResourceSpec
 from stripeflow.sync.context import Progress, ResourceContext
-from stripeflow.sync.lock import sync_lock
+from stripeflow.sync.lock import lock_file, sync_lock
 from stripeflow.sync.resource_sync import Plan, ResourceSync
 from stripeflow.sync.writer import CheckpointedWriter
 
@@ -253,7 +253,7 @@ class SyncEngine:
             worker = await starting
             # Closed before the account lock is released: the last writes land first.
             stack.push_async_callback(asyncio.to_thread, worker.close)
-            await asyncio.to_thread(worker.hold, self.settings.data_dir / "locks" / f"{_safe(account.id)}.writer")
+            await asyncio.to_thread(worker.hold, lock_file(self.settings.data_dir, account.id, ".writer"))
             # Rows a killed sync left "running"; a live sync of another account keeps its heartbeat fresh.
             await asyncio.to_thread(lambda: store.mark_stale_running_as_aborted(stale_after=STALE_AFTER))
             sync_id = await asyncio.to_thread(
@@ -397,10 +397,6 @@ async def _close_worker(starting: asyncio.Future[LakeWorker]) -> None:
         log.debug("the dataset writer did not start", exc_info=True)
         return
     await asyncio.to_thread(worker.close)
-
-
-def _safe(name: str) -> str:
-    return "".join(char if char.isalnum() or char in "_.-" else "_" for char in name)
 
 
 def _counts(progress: Progress) -> BatchCounts:

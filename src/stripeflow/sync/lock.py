@@ -11,11 +11,16 @@ from pathlib import Path
 from stripeflow.errors import ConcurrentSyncError
 
 
-@contextmanager
-def sync_lock(data_dir: Path, account: str) -> Iterator[None]:
+def lock_file(data_dir: Path, account: str, suffix: str) -> Path:
+    """``<data dir>/locks/<account><suffix>``, the account id made safe for a file name."""
     folder = data_dir / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', account)}.lock"
+    return folder / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', account)}{suffix}"
+
+
+@contextmanager
+def sync_lock(data_dir: Path, account: str) -> Iterator[None]:
+    path = lock_file(data_dir, account, ".lock")
     with path.open("a") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
