@@ -103,3 +103,147 @@ class Batch(Base):
     error: Mapped[str | None] = mapped_column(Text)
     dataset_path: Mapped[str | None] = mapped_column(Text)
     dataset_version: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- Schema Registry (stripeflow.xdm) -------------------------------------------------------------------------------
+
+
+class XdmResource(Base):
+    """A class, field group, data type or schema of the Schema Registry, at its current revision.
+
+    Scoped by organization and sandbox; ``id`` is the resource's ``$id`` URI and ``alt_id`` its ``meta:altId``.
+    ``body`` is the stored document (``$ref``/``allOf`` kept, as the ``xed`` form returns it).
+    """
+
+    __tablename__ = "xdm_resources"
+    __table_args__ = (
+        Index(None, "org_id", "sandbox_name", "alt_id", unique=True),
+        Index(None, "org_id", "sandbox_name", "kind"),
+    )
+
+    org_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sandbox_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    alt_id: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))  # class | fieldgroup | datatype | schema
+    container: Mapped[str] = mapped_column(String(16))  # global | tenant
+    title: Mapped[str] = mapped_column(Text)
+    version: Mapped[str] = mapped_column(String(16))  # "1.0", "1.1", ... (the document's ``version``)
+    revision: Mapped[int] = mapped_column(Integer)  # 1, 2, ...: one per stored change
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class XdmResourceRevision(Base):
+    """Every stored revision of a Schema Registry resource (the current one included)."""
+
+    __tablename__ = "xdm_resource_revisions"
+
+    org_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sandbox_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class XdmDescriptor(Base):
+    """A descriptor (``xdm:descriptorIdentity`` and others) attached to a schema."""
+
+    __tablename__ = "xdm_descriptors"
+    __table_args__ = (Index(None, "org_id", "sandbox_name", "source_schema"),)
+
+    org_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sandbox_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the ``@id``
+    type: Mapped[str] = mapped_column(String(64))  # the ``@type``
+    source_schema: Mapped[str] = mapped_column(String(512))
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Data Prep (stripeflow.prep) ------------------------------------------------------------------------------------
+
+
+class MappingSetRow(Base):
+    """A mapping set at its current version; ``body`` is the normalized set (both name pairs on each mapping)."""
+
+    __tablename__ = "mapping_sets"
+    __table_args__ = (Index(None, "org_id", "sandbox_name", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 32 hex digits, no dashes
+    org_id: Mapped[str] = mapped_column(String(255))
+    sandbox_name: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)  # 0, 1, ...: PUT bumps it
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    modified_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MappingSetVersion(Base):
+    """Every version of a mapping set (``GET /mappingSets/{id}?version=N``)."""
+
+    __tablename__ = "mapping_set_versions"
+
+    id: Mapped[str] = mapped_column(ForeignKey("mapping_sets.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Catalog (stripeflow.lake.catalog) ------------------------------------------------------------------------------
+
+
+class CatalogDataset(Base):
+    """A dataset bound to an XDM schema: one Delta table (``path``) plus its row-error diagnostics."""
+
+    __tablename__ = "catalog_datasets"
+    __table_args__ = (Index(None, "org_id", "sandbox_name", "name"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)  # 24 hex digits
+    org_id: Mapped[str] = mapped_column(String(255))
+    sandbox_name: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    schema_id: Mapped[str] = mapped_column(String(512))
+    schema_content_type: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str] = mapped_column(Text)
+    tags: Mapped[JsonObject] = mapped_column(json_type())
+    state: Mapped[JsonObject] = mapped_column(json_type())  # e.g. the source watermark of promotions
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CatalogBatch(Base):
+    """A batch into a catalog dataset: ``loading`` then ``success``, ``failed`` or ``aborted``, with metrics."""
+
+    __tablename__ = "catalog_batches"
+    __table_args__ = (
+        Index(None, "dataset_id", "id"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("catalog_datasets.id", ondelete="CASCADE"))
+    org_id: Mapped[str] = mapped_column(String(255))
+    sandbox_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[JsonObject] = mapped_column(json_type())
+    input_format: Mapped[str] = mapped_column(String(32))
+    metrics: Mapped[JsonObject] = mapped_column(json_type())
+    errors: Mapped[list[JsonObject]] = mapped_column(json_type())
+    source_batch_id: Mapped[str | None] = mapped_column(String(26))  # the extraction batch it maps
+    run_id: Mapped[str | None] = mapped_column(String(64))  # the flow run that made it
+    dataset_version: Mapped[int | None] = mapped_column(BigInteger)
+    diagnostics_path: Mapped[str | None] = mapped_column(Text)
+    diagnostics_expire_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
