@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the metadata store. Unset: SQLite in the data dir.",
     )
+    tenant_id: str = Field(
+        default="stripeflow",
+        pattern=r"^[a-z][a-z0-9]{0,63}$",
+        description="Tenant id of the Schema Registry: custom XDM fields live under the namespace `_{tenant_id}`.",
+    )
+    diagnostics_retention_days: int = Field(
+        default=30, ge=1, description="Days the row-error diagnostics of a batch are kept."
+    )
 
     @field_validator("stripe_api_base")
     @classmethod
@@ -71,3 +79,8 @@ class Settings(BaseSettings):
     @property
     def datasets_dir(self) -> Path:
         return self.data_dir / "datasets"
+
+    @property
+    def catalog_dir(self) -> Path:
+        """Where catalog datasets (XDM datasets bound to a schema) and their diagnostics live."""
+        return self.data_dir / "catalog"
