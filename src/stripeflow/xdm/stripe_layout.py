@@ -75,10 +75,10 @@ IDENTITIES: Final[Mapping[str, tuple[tuple[str, str, bool], ...]]] = {
 
 #: Currencies without a minor unit (Stripe's list): amounts are already in the major unit.
 ZERO_DECIMAL_CURRENCIES: Final = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
 )
 #: Currencies with three decimals: Stripe amounts are thousandths.
-THREE_DECIMAL_CURRENCIES: Final = frozenset("bhd jod kwd omr tnd".split())
+THREE_DECIMAL_CURRENCIES: Final = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
 
 
 def tenant_namespace(tenant_id: str) -> str:
