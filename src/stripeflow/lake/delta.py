@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -242,3 +243,48 @@ def commit_files(
     table.create_write_transaction(actions, "append", table.schema(), commit_properties=commit.properties(metrics))
     table.update_incremental()
     return int(table.version())
+
+
+# -- catalog datasets (:mod:`stripeflow.lake.catalog_tables`) ------------------------------------------------------
+
+
+def create_empty(path: Path, schema: pa.Schema, stats_columns: Sequence[str], commit: Commit) -> int:
+    """Create an empty table with ``schema`` at ``path`` (version 0), keeping statistics for ``stats_columns``."""
+    DeltaTable.create(
+        str(path),
+        schema,
+        configuration={
+            "delta.dataSkippingStatsColumns": ",".join(stats_columns),
+            "delta.targetFileSize": str(TARGET_FILE_SIZE),
+        },
+        commit_properties=commit.properties(),
+    )
+    return 0
+
+
+def files_after(table: DeltaTable, column: str, after: datetime) -> list[str]:
+    """The data files (absolute paths) that may hold a row whose ``column`` is later than ``after``: the log's
+    statistics rule the others out (a file without statistics for ``column`` is kept)."""
+    return list(table.file_uris(file_pruning_predicate=[(column, ">", after)]))
+
+
+def column_ranges(table: DeltaTable, column: str) -> list[DataFile]:
+    """The data files of the loaded version like :func:`data_files`, with the range of ``column`` (not ``id``) in
+    ``min_id``/``max_id``."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    names = set(actions.column_names)
+    count = actions.num_rows
+    low = actions.column(f"min.{column}").to_pylist() if f"min.{column}" in names else [None] * count
+    high = actions.column(f"max.{column}").to_pylist() if f"max.{column}" in names else [None] * count
+    base = folder(table)
+    return [
+        DataFile(path, str(base / unquote(path)), size, rows, min_key, max_key)
+        for path, size, rows, min_key, max_key in zip(
+            actions.column("path").to_pylist(),
+            actions.column("size_bytes").to_pylist(),
+            actions.column("num_records").to_pylist(),
+            low,
+            high,
+            strict=True,
+        )
+    ]
