@@ -174,8 +174,8 @@ def convert(value: Any, kind: str) -> Any:
     if kind == "string":
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, dict | list):
-            return json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if isinstance(value, dict | list):  # JSON has no NaN or infinity: they are written as null
+            return json.dumps(_finite(value), sort_keys=True, separators=(",", ":"))
         return str(value)
     if isinstance(value, bool):
         return value if kind == "boolean" else _FAILED
@@ -197,6 +197,14 @@ def convert(value: Any, kind: str) -> Any:
         return float(value) if isinstance(value, str) else _FAILED
     except ValueError:
         return _FAILED
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def read(record: Any, path: str, indexes: tuple[int, ...]) -> Any:

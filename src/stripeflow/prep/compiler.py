@@ -3,8 +3,10 @@
 :func:`compile_mapping` generates the source of a function ``_map(record, errors) -> dict`` (like fastjsonschema
 does for validators) and ``exec`` s it once. The function reads every source path once (shared prefixes are read
 once, each dict step guarded by one class check), evaluates the compiled expressions, converts and checks each
-value against its destination field as it writes it (:mod:`stripeflow.prep.destination`,
-:mod:`stripeflow.prep.validation`) and checks required fields of the objects it builds. There is no dispatch on the
+value against its destination field as it writes it (:mod:`stripeflow.prep.codegen_objects`: plain scalars by
+class, objects copied by inline code per schema node; the walkers of :mod:`stripeflow.prep.validation` only for the
+rest) and checks required fields of the objects it builds. The native twins of the default expressions run inline
+on the values already read (:func:`stripeflow.prep.defaults.native_inline`). There is no dispatch on the
 mapping type per record, no re-parsing and no deep copy.
 
 Semantics (see ``docs/mapping.md``):
@@ -26,18 +28,19 @@ Semantics (see ``docs/mapping.md``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-from stripeflow.prep.defaults import native_expression
+from stripeflow.prep.codegen_objects import PathText, accepts, indent, path_text, required, store, write_value
+from stripeflow.prep.defaults import native_expression, native_inline
 from stripeflow.prep.destination import (
     DestinationError,
     MappedRow,
+    Mapper,
     Slot,
     compile_writer,
     follow,
-    parse_record,
     place,
     plain_value,
     read_level,
@@ -50,18 +53,17 @@ from stripeflow.prep.errors import (
     INVALID_DESTINATION_PATH,
     INVALID_SOURCE_PATH,
     MAPPER_TRANSFORM,
-    NON_REJECTING,
     TYPE_INCOMPATIBLE,
     WILDCARD_MISMATCH,
+    XDM_TYPE,
     MappingSetError,
     RowError,
 )
 from stripeflow.prep.mapping import Mapping, MappingSet, SourceType
-from stripeflow.prep.paths import PathError, Segment, Wildcard, compile_getter, format_path, parse_path
-from stripeflow.prep.validation import field_schema, is_plain
+from stripeflow.prep.paths import PathError, Segment, Wildcard, compile_getter, parse_path, wildcard_prefix
+from stripeflow.prep.validation import field_schema, type_name
 
-_SAFE: Final = 2**53 - 1
-_FAST_CLASSES: Final = {"string": "_str", "boolean": "_bool"}
+__all__ = ["Analysis", "Leaf", "MappedRow", "Mapper", "analyse", "compile_mapping"]
 
 
 @dataclass(eq=False)
@@ -92,32 +94,6 @@ class Analysis:
             for index, found in sorted(self.problems.items())
             for _, message in found
         ]
-
-
-class Mapper:
-    """A compiled mapping set. ``source`` is the generated Python (for debugging and profiles)."""
-
-    def __init__(self, function: Callable[[dict[str, Any], list[RowError]], dict[str, Any]], source: str) -> None:
-        self._map = function
-        self.source = source
-
-    def map_record(self, record: Any) -> MappedRow:
-        """Map one record: a dict, or raw JSON (``bytes``/``str``; unparseable JSON is ``INGEST-1401-400``)."""
-        if record.__class__ is not dict:
-            parsed = parse_record(record)
-            if isinstance(parsed, RowError):
-                return MappedRow(None, [parsed], True)
-            record = parsed
-        errors: list[RowError] = []
-        data = self._map(record, errors)
-        if not errors:
-            return MappedRow(data, errors, False)
-        rejected = any(error.code not in NON_REJECTING for error in errors)
-        return MappedRow(None if rejected else data, errors, rejected)
-
-    def map_batch(self, records: Iterable[Any]) -> list[MappedRow]:
-        map_record = self.map_record
-        return [map_record(record) for record in records]
 
 
 def compile_mapping(
@@ -236,6 +212,8 @@ class _Generator:
             "_list": list,
             "_REQUIRED": INGEST_REQUIRED,
             "_MAPPER": MAPPER_TRANSFORM,
+            "_XDM_TYPE": XDM_TYPE,
+            "_type_name": type_name,
         }
         self.counter = 0
         self.levels: list[_Fetch] = []
@@ -244,7 +222,8 @@ class _Generator:
     def module(self, root: Slot) -> str:
         self.levels.append(_Fetch("record"))
         body = [*self.object(root, "out"), *self.required(root, "out"), "return out"]
-        lines = ["def _map(record, errors):", *_indent(self.fetches(self.levels.pop(), known_dict=True) + body)]
+        fetches = ["odd = False", *self.fetches(self.levels.pop(), known_dict=True)]
+        lines = ["def _map(record, errors):", *indent(fetches + body)]
         return "\n".join(lines) + "\n"
 
     def name(self, prefix: str, value: Any = None) -> str:
@@ -273,11 +252,11 @@ class _Generator:
             if known_dict:
                 lines += body
             else:
-                lines += [f"if {node.var}.__class__ is _dict:", *_indent(body), "else:", *_indent([_nones(keys)])]
+                lines += [f"if {node.var}.__class__ is _dict:", *indent(body), "else:", *indent(_nones(node, keys))]
         if indexes:
             body = [f"{child.var} = {node.var}[{key}] if len({node.var}) > {key} else None" for key, child in indexes]
             body += [line for _, child in indexes for line in self.fetches(child)]
-            lines += [f"if {node.var}.__class__ is _list:", *_indent(body), "else:", *_indent([_nones(indexes)])]
+            lines += [f"if {node.var}.__class__ is _list:", *indent(body), "else:", *indent(_nones(node, indexes))]
         return lines
 
     def object(self, slot: Slot, var: str) -> list[str]:
@@ -291,8 +270,22 @@ class _Generator:
             return self.leaf(self.leaves[slot.mapping], target, key)
         if slot.element is not None:
             return self.array(slot, target, key)
+        guard = self.guard(slot)
         sub = self.name("o")
-        return [*self.object(slot, sub), f"if {sub}:", *_indent([*self.required(slot, sub), _store(target, key, sub)])]
+        lines = [*self.object(slot, sub), f"if {sub}:", *indent([*self.required(slot, sub), _store(target, key, sub)])]
+        return lines if guard is None else [f"if {guard} is not None or odd:", *indent(lines)]
+
+    def guard(self, slot: Slot) -> str | None:
+        """A value that every field of the object ``slot`` reads from, when there is one: while it is ``None``,
+        the object stays empty (unless ``odd``, when a twin may read through something that is not a dict)."""
+        reads = _reads(slot, self.leaves)
+        if not reads or len({level for level, _ in reads}) != 1:
+            return None
+        prefix = reads[0][1]
+        for _, path in reads:
+            prefix = prefix[: next((i for i, (a, b) in enumerate(zip(prefix, path, strict=False)) if a != b), None)]
+            prefix = prefix[: len(path)]
+        return self.fetch(reads[0][0], prefix) if prefix else None
 
     def array(self, slot: Slot, target: str, key: str | None) -> list[str]:
         element = slot.element
@@ -309,34 +302,20 @@ class _Generator:
         self.follows.pop()
         body = self.fetches(self.levels.pop()) + body
         loop = [f"if {source}.__class__ is _list:", f"    for {index}, {item} in enumerate({source}):"]
-        return [f"{out} = []", *loop, *_indent(body, 2), f"if {out}:", f"    {_store(target, key, out)}"]
+        return [f"{out} = []", *loop, *indent(body, 2), f"if {out}:", f"    {_store(target, key, out)}"]
 
     def required(self, slot: Slot, var: str) -> list[str]:
         if slot.schema is None or slot.schema.kind != "object":
             return []
-        return [
-            f"if {name!r} not in {var}: "
-            f"errors.append(_RowError(_REQUIRED, 'required field is missing or null', {_path((*slot.path, name))}))"
-            for name in slot.schema.required
-        ]
+        return required(slot.schema, var, lambda name: path_text((*slot.path, name)))
 
     def leaf(self, leaf: Leaf, target: str, key: str | None) -> list[str]:
         slot = leaf.slot
-        path = _path(slot.path)
+        path = path_text(slot.path)
         if leaf.kind is SourceType.STATIC:
-            return [] if leaf.static is None else [_store(target, key, self.name("c", [leaf.static])) + "[0]"]
+            return [] if leaf.static is None else [_store(target, key, self.name("c", [leaf.static]) + "[0]")]
         if leaf.kind is SourceType.EXPRESSION:
-            assert leaf.expression is not None
-            evaluate = self.name("x", native_expression(leaf.expression) or leaf.expression.evaluate)
-            indexes = "(" + "".join(f"i{level}, " for level in range(slot.depth)) + ")"
-            lines = [
-                "try:",
-                f"    v = {evaluate}(record, {indexes}, _context)",
-                "except _EvaluationError as exc:",
-                "    v = None",
-                f"    errors.append(_RowError(_MAPPER, str(exc), {path}))",
-            ]
-            return lines + self.write(slot, "v", target, key, path, plain=True)
+            return self.expression(leaf, target, key)
         wild = next((i for i, segment in enumerate(leaf.read) if isinstance(segment, Wildcard)), None)
         if wild is None:
             return self.write(slot, self.fetch(leaf.level, leaf.read), target, key, path, plain=False)
@@ -345,55 +324,76 @@ class _Generator:
         lines = [f"v = {getter}({base}, ()) if {base} is not None else None"]
         return lines + self.write(slot, "v", target, key, path, plain=False)
 
-    def write(self, slot: Slot, value: str, target: str, key: str | None, path: str, *, plain: bool) -> list[str]:
-        schema = slot.schema
-        if schema is None:
+    def expression(self, leaf: Leaf, target: str, key: str | None) -> list[str]:
+        """Evaluate the expression and write its value; a native twin's common case runs inline."""
+        slot, path, expression = leaf.slot, path_text(leaf.slot.path), leaf.expression
+        assert expression is not None
+        evaluate = self.name("x", native_expression(expression) or expression.evaluate)
+        indexes = "(" + "".join(f"i{level}, " for level in range(slot.depth)) + ")"
+        lines = [
+            "try:",
+            f"    v = {evaluate}(record, {indexes}, _context)",
+            "except _EvaluationError as exc:",
+            "    v = None",
+            f"    errors.append(_RowError(_MAPPER, str(exc), {path.expression}))",
+            *self.write(slot, "v", target, key, path, plain=True),
+        ]
+        twin = native_inline(expression)
+        reads = [read_level(slot, source) for source in twin.paths] if twin is not None else []
+        if twin is None or any(isinstance(segment, Wildcard) for _, read in reads for segment in read):
+            return lines
+        values = [self.fetch(level, read) for level, read in reads]
+        self.names.update(twin.names)
+        fast = twin.value.format(*values)
+        if slot.schema is None or accepts(slot.schema, twin.kind):
+            written = [_store(target, key, fast)]
+        else:
+            written = [f"v = {fast}", *self.write(slot, "v", target, key, path, plain=True)]
+        test, none = twin.test.format(*values), twin.none.format(*values)
+        return [f"if {test}:", *indent(written), f"elif odd or not ({none}):", *indent(lines)]
+
+    def write(self, slot: Slot, value: str, target: str, key: str | None, path: PathText, *, plain: bool) -> list[str]:
+        if slot.schema is None:
             written = f"_plain({value})" if plain else value
             return [f"if {value} is not None:", f"    {_store(target, key, written)}"]
-        walker = self.name("w", compile_writer(schema))
-        slow = [f"v = {walker}({value}, errors, {path})", f"if v is not None: {_store(target, key, 'v')}"]
-        fast_class = _FAST_CLASSES.get(schema.kind)
-        if schema.kind == "integer" and is_plain(schema):
-            test = f"{value}.__class__ is _int and {-_SAFE} <= {value} <= {_SAFE}"
-        elif fast_class is not None and is_plain(schema):
-            test = f"{value}.__class__ is {fast_class}"
-        else:
-            return [f"if {value} is not None:", *_indent(slow)]
-        fast = [f"if {test}:", f"    {_store(target, key, value)}", "else:", *_indent(slow)]
-        return [f"if {value} is not None:", *_indent(fast)]
+        return [f"if {value} is not None:", *indent(write_value(self, slot.schema, value, path, store(target, key)))]
+
+
+def _reads(slot: Slot, leaves: dict[int, Leaf]) -> list[tuple[int, tuple[Segment, ...]]] | None:
+    """Where the fields of the object ``slot`` read (loop level, path), or ``None`` when one of them may write
+    something while all of these are ``None``: a STATIC, an array, an expression without an inline twin."""
+    found: list[tuple[int, tuple[Segment, ...]]] = []
+    for child in slot.children.values():
+        if child.mapping is None:
+            inner = _reads(child, leaves) if child.element is None else None
+            if inner is None:
+                return None
+            found += inner
+            continue
+        leaf = leaves[child.mapping]
+        if leaf.kind is SourceType.ATTRIBUTE:
+            found.append((leaf.level, wildcard_prefix(leaf.read)))
+            continue
+        twin = native_inline(leaf.expression) if leaf.expression is not None else None
+        if twin is None:
+            return None
+        found += [read_level(child, path) for path in twin.paths]
+        if any(isinstance(segment, Wildcard) for _, path in found for segment in path):
+            return None
+    return found
 
 
 def _store(target: str, key: str | None, value: str) -> str:
     return f"{target}.append({value})" if key is None else f"{target}[{key}] = {value}"
 
 
-def _nones(children: Sequence[tuple[Segment, _Fetch]]) -> str:
+def _nones(parent: _Fetch, children: Sequence[tuple[Segment, _Fetch]]) -> list[str]:
+    """The reads below a value that is not a dict (list): ``None``. ``odd`` says that the expression language,
+    which also reads other mappings (sequences), might have read something there."""
     names: list[str] = []
     pending = [child for _, child in children]
     while pending:
         node = pending.pop()
         names.append(node.var)
         pending.extend(node.children.values())
-    return " = ".join(names) + " = None"
-
-
-def _indent(lines: Sequence[str], levels: int = 1) -> list[str]:
-    pad = "    " * levels
-    return [pad + line for line in lines]
-
-
-def _path(segments: tuple[Segment, ...]) -> str:
-    """A Python expression for the destination path in errors: a constant, or an f-string with the loop indexes."""
-    if not any(isinstance(segment, Wildcard) for segment in segments):
-        return repr(format_path(segments))
-    pieces: list[str] = []
-    level = 0
-    for segment in segments:
-        if isinstance(segment, Wildcard):
-            pieces.append(f"[{{i{level}}}]")
-            level += 1
-        else:
-            text = format_path((segment,)) if isinstance(segment, str) else f"[{segment}]"
-            text = text.replace("{", "{{").replace("}", "}}")
-            pieces.append(("." if pieces and isinstance(segment, str) else "") + text)
-    return "f" + repr("".join(pieces))
+    return [" = ".join(names) + " = None", f"if {parent.var} is not None: odd = True"]

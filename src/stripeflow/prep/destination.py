@@ -18,7 +18,7 @@ mapping writes one slot, and every ``[*]`` slot knows the source array it follow
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,6 +31,7 @@ from stripeflow.prep.errors import (
     INGEST_CORRUPT,
     INVALID_DESTINATION_PATH,
     MAPPER_TRANSFORM,
+    NON_REJECTING,
     TYPE_INCOMPATIBLE,
     UNKNOWN_DESTINATION,
     WILDCARD_MISMATCH,
@@ -157,6 +158,56 @@ class MappedRow:
     def to_json(self) -> dict[str, Any]:
         """The preview shape: ``{"data": ..., "errors": [...] | None}``."""
         return {"data": self.data, "errors": [error.to_json() for error in self.errors] or None}
+
+
+_new = object.__new__
+_set_data, _set_errors, _set_rejected = (MappedRow.__dict__[name].__set__ for name in ("data", "errors", "rejected"))
+
+
+def mapped_row(data: dict[str, Any] | None, errors: list[RowError], rejected: bool) -> MappedRow:
+    """``MappedRow(data, errors, rejected)``, without the cost of a frozen dataclass's ``__init__``."""
+    row: MappedRow = _new(MappedRow)
+    _set_data(row, data)
+    _set_errors(row, errors)
+    _set_rejected(row, rejected)
+    return row
+
+
+class Mapper:
+    """A compiled mapping set (:func:`stripeflow.prep.compiler.compile_mapping`). ``source`` is the generated
+    Python (for debugging and profiles)."""
+
+    def __init__(self, function: Callable[[dict[str, Any], list[RowError]], dict[str, Any]], source: str) -> None:
+        self._map = function
+        self.source = source
+
+    def map_record(self, record: Any) -> MappedRow:
+        """Map one record: a dict, or raw JSON (``bytes``/``str``; unparseable JSON is ``INGEST-1401-400``)."""
+        if record.__class__ is not dict:
+            parsed = parse_record(record)
+            if isinstance(parsed, RowError):
+                return mapped_row(None, [parsed], True)
+            record = parsed
+        errors: list[RowError] = []
+        data = self._map(record, errors)
+        return mapped_row(data, errors, False) if not errors else map_errors(data, errors)
+
+    def map_batch(self, records: Iterable[Any]) -> list[MappedRow]:
+        """``[map_record(record) for record in records]``, with the common case (a dict, no error) inline."""
+        map_record, function, rows = self.map_record, self._map, []
+        for record in records:
+            errors: list[RowError] = []
+            if record.__class__ is not dict:
+                rows.append(map_record(record))
+                continue
+            data = function(record, errors)
+            rows.append(mapped_row(data, errors, False) if not errors else map_errors(data, errors))
+        return rows
+
+
+def map_errors(data: dict[str, Any], errors: list[RowError]) -> MappedRow:
+    rejected = any(error.code not in NON_REJECTING for error in errors)
+    return mapped_row(None if rejected else data, errors, rejected)
 
 
 def parse_record(raw: Any) -> dict[str, Any] | RowError:

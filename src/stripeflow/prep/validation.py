@@ -101,7 +101,7 @@ def compile_validator(schema: Mapping[str, Any]) -> Callable[[Any], list[RowErro
     def validate(row: Any) -> list[RowError]:
         errors: list[RowError] = []
         if row.__class__ is not dict:
-            errors.append(RowError(INGEST_CORRUPT, f"a row must be a JSON object, got {_type_name(row)}"))
+            errors.append(RowError(INGEST_CORRUPT, f"a row must be a JSON object, got {type_name(row)}"))
             return errors
         walk(row, errors, "")
         return errors
@@ -165,7 +165,7 @@ def _object_walker(node: FieldSchema, scalar: ScalarFactory, write: bool) -> Wal
 
     def walk(value: Any, errors: list[RowError], path: str) -> Any:
         if value.__class__ is not dict:
-            errors.append(RowError(XDM_TYPE, f"expected an object, got {_type_name(value)}", path or None))
+            errors.append(RowError(XDM_TYPE, f"expected an object, got {type_name(value)}", path or None))
             return None
         out: dict[str, Any] = {}
         item: Any
@@ -198,7 +198,7 @@ def _map_walker(node: FieldSchema, scalar: ScalarFactory, write: bool) -> Walker
 
     def walk(value: Any, errors: list[RowError], path: str) -> Any:
         if value.__class__ is not dict:
-            errors.append(RowError(XDM_TYPE, f"expected a map (object), got {_type_name(value)}", path or None))
+            errors.append(RowError(XDM_TYPE, f"expected a map (object), got {type_name(value)}", path or None))
             return None
         out = {key: values(item, errors, join(path, key)) for key, item in value.items() if item is not None}
         if not write:
@@ -215,7 +215,7 @@ def _array_walker(node: FieldSchema, scalar: ScalarFactory, write: bool) -> Walk
 
     def walk(value: Any, errors: list[RowError], path: str) -> Any:
         if value.__class__ is not list:
-            errors.append(RowError(XDM_TYPE, f"expected an array, got {_type_name(value)}", path or None))
+            errors.append(RowError(XDM_TYPE, f"expected an array, got {type_name(value)}", path or None))
             return None
         if expected is not None and expected is not int and all(item.__class__ is expected for item in value):
             return value  # nothing to convert or drop: written as is, no copy
@@ -237,7 +237,7 @@ _SAFE: Final = 2**53 - 1
 _SIMPLE: Final[Mapping[str, type]] = {"string": str, "integer": int, "boolean": bool}
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
@@ -256,7 +256,7 @@ def strict_scalar(node: FieldSchema) -> Walker:
     def walk(value: Any, errors: list[RowError], path: str) -> Any:
         if value.__class__ in accepted and (kind == "boolean" or value.__class__ is not bool):
             return value
-        errors.append(RowError(XDM_TYPE, f"expected {kind}, got {_type_name(value)}", path or None))
+        errors.append(RowError(XDM_TYPE, f"expected {kind}, got {type_name(value)}", path or None))
         return None
 
     return walk
