@@ -18,6 +18,7 @@ The sync runs in a child process of its own, so its peak RSS is its own (the emu
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -54,6 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--no-second-sync", action="store_true", help="skip the no-change second sync")
+    parser.add_argument("--map", action="store_true", help="also map rows into the catalog datasets")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_limits:
@@ -74,8 +76,11 @@ def run_child(spec: dict[str, Any]) -> None:
         max_rps=spec["max_rps"],
         max_endpoint_rps=spec["max_endpoint_rps"] if spec["max_endpoint_rps"] is not None else 25.0,
     )
+    options: dict[str, Any] = {"concurrency": spec["concurrency"], "batch_size": spec["batch_size"]}
+    if not spec["map"] and "map_records" in inspect.signature(api.sync_async).parameters:
+        options["map_records"] = False  # extraction only: what issue #2's targets measure
     started = time.perf_counter()
-    report = api.sync(settings, concurrency=spec["concurrency"], batch_size=spec["batch_size"])
+    report = api.sync(settings, **options)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # The dataset writer is a child of this process, waited for when the sync ends: its peak is here.
@@ -182,6 +187,7 @@ def main(argv: list[str]) -> None:
             "max_endpoint_rps": args.max_endpoint_rps,
             "concurrency": args.concurrency,
             "batch_size": args.batch_size,
+            "map": args.map,
         }
         stats_before = httpx.get(f"{emulator.base_url}/_emulator/stats").json()
         first = sync_in_child(spec)
@@ -213,6 +219,8 @@ def report(
         f"full sync: {records:,} records in {seconds:.2f}s = {records / seconds:,.0f} records/s"
         + (f"  FAILED: {failed}" if failed else "")
     )
+    for name in failed:
+        print(f"  {name}: {resources[name]['error']}")
     print(
         f"requests: {requests:,} ({requests / seconds:,.1f} req/s), 429s: {throttled} "
         f"({100 * throttled / max(1, requests):.2f}% of requests)"

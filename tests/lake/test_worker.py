@@ -11,8 +11,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 
+from stripeflow.lake.convert import raw_column, raw_of_lines
 from stripeflow.lake.datasets import Deletion, StripeDataset, SystemColumns
 from stripeflow.lake.worker import LakeWorker, WorkerError, decode_records, encode_records
 from tests.lake.factories import make_charges
@@ -31,6 +33,34 @@ def test_records_survive_the_json_lines_encoding() -> None:
     records[0]["description"] = "line one\nline two ✓"
     assert decode_records(encode_records(records)) == records
     assert decode_records(encode_records([])) == []
+
+
+def test_raw_from_the_received_lines_is_what_encoding_the_records_again_gives() -> None:
+    records = make_charges(30, seed=5)
+    records[0]["description"] = 'line one\nline two ✓ 😀 \u0000 "quoted" \\ é'
+    records[1]["metadata"] = {"big": 18446744073709551615, "small": -9223372036854775808, "f": 1e16, "g": 0.1}
+    records[2]["amount_float"] = float("nan")  # orjson writes NaN as null on both paths
+    records[3]["nested"] = {"a": [1, 2.5, None, True, {"b": []}], "c": {}}
+    lines = encode_records(records).split(b"\n")
+    decoded = [orjson.loads(line) for line in lines]
+    assert raw_of_lines(lines).to_pylist() == raw_column(decoded).to_pylist()
+    assert raw_of_lines([]).to_pylist() == []
+
+
+def test_an_upsert_of_one_id_twice_keeps_the_last_record_and_its_raw(tmp_path: Path) -> None:
+    worker = LakeWorker(tmp_path / "datasets")
+    worker.hold(tmp_path / "writer.lock")
+    try:
+        remote = worker.dataset("charges")
+        first, second = make_charges(2, seed=2)
+        remote.append([first], SYSTEM)
+        again = {**first, "description": "last"}
+        remote.upsert([{**first, "description": "middle"}, second, again], SYSTEM)
+    finally:
+        worker.close()
+    rows = StripeDataset(tmp_path / "datasets", "charges").to_arrow(["id", "description", "_raw"]).to_pylist()
+    assert [(row["id"], row["description"]) for row in rows if row["id"] == first["id"]] == [(first["id"], "last")]
+    assert {row["id"]: orjson.loads(row["_raw"]) for row in rows} == {first["id"]: again, second["id"]: second}
 
 
 def test_remote_dataset_writes_what_a_local_one_reads(tmp_path: Path) -> None:

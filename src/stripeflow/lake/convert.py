@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 import pyarrow as pa
@@ -162,20 +163,38 @@ def raw_column(records: list[dict[str, Any]]) -> pa.StringArray:
     return column
 
 
+def raw_of_lines(lines: Sequence[bytes]) -> pa.StringArray:
+    """``_raw`` from the records' JSON texts as received: ``orjson.dumps`` of each record, which is what
+    :func:`raw_column` would write again for the record they decode to (orjson's output decodes and re-encodes to
+    the same bytes), without encoding them again. The texts must be valid UTF-8 (``orjson.loads`` checked them)."""
+    data = b"".join(lines)
+    if len(data) >= 2**31:
+        raise ValueError("a batch's records exceed 2 GiB of JSON; write it in smaller batches")
+    offsets = array("i", accumulate(map(len, lines), initial=0))
+    column = pa.StringArray.from_buffers(len(lines), pa.py_buffer(offsets), pa.py_buffer(data))
+    column.validate()
+    return column
+
+
 def to_table(
     records: list[dict[str, Any]],
     columns: Columns,
     stamp: Stamp,
     *,
     deleted_at: Sequence[datetime | None] | None = None,
+    raw: pa.StringArray | None = None,
 ) -> pa.Table:
     """Convert prepared records to a table with ``columns.schema``.
 
-    ``deleted_at`` marks rows deleted (``None`` entries are not).
+    ``deleted_at`` marks rows deleted (``None`` entries are not). ``raw``: the ``_raw`` column when the caller has
+    it already (see :func:`raw_of_lines`), else it is encoded from the records.
     """
     count = len(records)
     declared, extra = columns.arrays(records)
-    raw = raw_column(records)
+    if raw is None:
+        raw = raw_column(records)
+    elif len(raw) != count:
+        raise ValueError(f"{len(raw)} _raw values for {count} records")
     if deleted_at is None:
         deleted = pa.repeat(pa.scalar(False), count)
         deleted_times: pa.Array = pa.nulls(count, MICROSECOND)

@@ -64,30 +64,46 @@ class StripeDataset:
     # -- writes -----------------------------------------------------------------------------------------------
 
     def append(
-        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        system: SystemColumns,
+        *,
+        txn: tuple[str, int] | None = None,
+        raw: pa.StringArray | None = None,
     ) -> int:
-        """Append ``records`` as new rows; returns the new table version (the current one if empty)."""
+        """Append ``records`` as new rows; returns the new table version (the current one if empty).
+
+        ``raw``: the records' JSON texts as received, one per record (see :func:`convert.raw_of_lines`)."""
         rows = prepare(records)
         table = self._refresh()
         if not rows:
             return self._version(table)
-        data = to_table(rows, self._columns(table, rows), _stamp(system))
+        data = to_table(rows, self._columns(table, rows), _stamp(system), raw=raw)
         commit = delta.Commit(system.batch_id, "append", txn)
         return self._created(data, commit) if table is None else delta.append(table, data, commit)
 
     def upsert(
-        self, records: Sequence[Mapping[str, Any]], system: SystemColumns, *, txn: tuple[str, int] | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        system: SystemColumns,
+        *,
+        txn: tuple[str, int] | None = None,
+        raw: pa.StringArray | None = None,
     ) -> int:
         """Upsert by ``id``: the rows of the records' ids are replaced by the records (which clears a deletion
         mark), the other records are inserted. Of several records with one id in the batch, the last wins.
 
         A top-level field new to the table is added as a column in a commit of its own just before (see
-        :func:`delta.add_columns`)."""
-        rows = list({row["id"]: row for row in prepare(records)}.values())
+        :func:`delta.add_columns`). ``raw`` as for :meth:`append`."""
+        prepared = prepare(records)
+        last = {row["id"]: index for index, row in enumerate(prepared)}
+        rows = [prepared[index] for index in last.values()] if len(last) < len(prepared) else prepared
+        if raw is not None and len(rows) < len(prepared):
+            raw = raw.take(pa.array(list(last.values()), pa.int64()))
         table = self._refresh()
         if not rows:
             return self._version(table)
-        data = to_table(rows, self._columns(table, rows), _stamp(system))
+        data = to_table(rows, self._columns(table, rows), _stamp(system), raw=raw)
         commit = delta.Commit(system.batch_id, "upsert", txn)
         if table is None:
             return self._created(data, commit)
