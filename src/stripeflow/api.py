@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -86,10 +87,45 @@ async def sync_async(
     batch_size: int = 2000,
     progress: Mapping[str, Progress] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    map_records: bool = True,
+    datasets: Mapping[str, str] | None = None,
+    mappings: Mapping[str, str] | None = None,
+    error_threshold: float | None = None,
 ) -> SyncReport:
-    """Sync the chosen resources (default: all six) of the account behind ``settings.access_token``."""
+    """Sync the chosen resources (default: all six) of the account behind ``settings.access_token``.
+
+    Extraction lands each resource in its raw dataset; then (unless ``map_records`` is false) its new rows are
+    mapped and validated into a catalog dataset: the ready-made one through the default mapping set, or the
+    dataset id / mapping set (id or JSON file) that ``datasets`` / ``mappings`` give per resource.
+    ``error_threshold`` (percent) turns on partial ingestion: below it, rejected rows are recorded as row errors
+    and the rest is written; above it (or with any rejected row when unset) the mapping batch fails.
+    """
     options = _options(resources, since, full_refresh, concurrency, batch_size)
+    if map_records:
+        if error_threshold is not None and not 0 <= error_threshold <= 100:
+            raise ConfigurationError(f"the error threshold is a percentage from 0 to 100, got {error_threshold}")
+        names = [spec.name for spec in options.resources]
+        targets = await asyncio.to_thread(_targets, settings, names, datasets, mappings, error_threshold)
+        options = replace(options, targets=targets)
+    elif datasets or mappings:
+        raise ConfigurationError("--dataset/--mapping choose where records are mapped: drop --no-map to use them")
     return await SyncEngine(settings, transport=transport).run(options, progress)
+
+
+def _targets(
+    settings: Settings,
+    resources: list[str],
+    datasets: Mapping[str, str] | None,
+    mappings: Mapping[str, str] | None,
+    error_threshold: float | None,
+) -> dict[str, dict[str, object]]:
+    from stripeflow.catalog_api import open_platform
+
+    with open_platform(settings) as platform:
+        chosen = platform.mapping_targets(
+            resources, datasets=datasets, mappings=mappings, error_threshold_percent=error_threshold
+        )
+    return {name: target.to_json() for name, target in chosen.items()}
 
 
 def sync(settings: Settings, **kwargs: object) -> SyncReport:

@@ -57,10 +57,14 @@ def test_sync_table_output_and_datasets_list(shared_emulator: RunningEmulator, t
     assert "success" in done.stdout
     listed = run_cli("datasets", "list", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
-    (dataset,) = json.loads(listed.stdout)
+    document = json.loads(listed.stdout)
+    (dataset,) = document["raw"]
     assert dataset["name"] == "customers"
     assert dataset["rows"] > 0
     assert dataset["last_batch_id"]
+    (mapped,) = document["catalog"]
+    assert mapped["name"] == "Stripe Customers"
+    assert mapped["last_batch_status"] == "success"
 
 
 def test_invalid_key_exits_2_with_a_clear_masked_message(shared_emulator: RunningEmulator, tmp_path: Path) -> None:

@@ -14,9 +14,19 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from stripeflow import api
+from stripeflow.cli import catalog as catalog_command
 from stripeflow.cli import demo as demo_command
 from stripeflow.cli import emulator as emulator_command
-from stripeflow.cli.format import dataset_json, format_datasets, format_summary, progress_bars, progress_fields
+from stripeflow.cli.format import (
+    catalog_json,
+    dataset_json,
+    format_catalog_datasets,
+    format_datasets,
+    format_destinations,
+    format_summary,
+    progress_bars,
+    progress_fields,
+)
 from stripeflow.errors import ConfigurationError, FatalError, StripeflowError
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES, resolve
@@ -72,9 +82,25 @@ def sync(
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Slices fetched side by side per resource.")] = 8,
     batch_size: Annotated[int, typer.Option(help="Records per dataset write.")] = 2000,
+    map_records: Annotated[
+        bool, typer.Option("--map/--no-map", help="Map and validate into catalog datasets after extraction.")
+    ] = True,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(help="RESOURCE=DATASET_ID: map a resource into this catalog dataset (repeatable)."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(help="RESOURCE=MAPPING: a mapping set id or JSON file for a resource (repeatable)."),
+    ] = None,
+    error_threshold: Annotated[
+        float | None,
+        typer.Option(help="Partial ingestion: percent of rows that may fail mapping before a batch fails."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Copy Stripe resources into Delta datasets: a backfill the first time, then only what changed."""
+    """Copy Stripe resources into Delta datasets: a backfill the first time, then only what changed; then map
+    and validate the new rows into catalog datasets of XDM schemas (the ready-made ones unless told otherwise)."""
     settings = load_settings(
         access_token=access_token, max_rps=max_rps, max_endpoint_rps=max_endpoint_rps, data_dir=data_dir
     )
@@ -87,13 +113,31 @@ def sync(
         full_refresh=full_refresh,
         concurrency=concurrency,
         batch_size=batch_size,
+        map_records=map_records,
+        datasets=parse_pairs(dataset, "--dataset"),
+        mappings=parse_pairs(mapping, "--mapping"),
+        error_threshold=error_threshold,
     )
     if json_output:
         out.print_json(orjson.dumps(report.to_json()).decode())
     else:
         out.print(format_summary(report))
+        out.print(format_destinations(report))
     if not report.ok:
         raise typer.Exit(1)
+
+
+def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``["charges=abc", ...]`` -> ``{"charges": "abc"}``; a malformed or repeated pair is a clear error."""
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        name, sep, chosen = value.partition("=")
+        if not sep or not name.strip() or not chosen.strip():
+            raise ConfigurationError(f"{option} {value!r}: write RESOURCE=VALUE, e.g. {option} charges=...")
+        if name.strip() in pairs:
+            raise ConfigurationError(f"{option} names {name.strip()!r} twice; give one value per resource")
+        pairs[name.strip()] = chosen.strip()
+    return pairs
 
 
 def run_sync_with_progress(settings: Settings, *, show: bool, **kwargs: object) -> SyncReport:
@@ -127,18 +171,25 @@ def datasets_list(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Name, path, rows and last batch of every dataset."""
+    """Every dataset: the raw Stripe tables extraction lands (name, path, rows, last batch) and the catalog datasets
+    mapped onto XDM schemas (id, name, schema, last batch)."""
+    from stripeflow.catalog_api import list_catalog_datasets
+
     settings = load_settings(data_dir=data_dir)
-    datasets = api.list_datasets(settings)
+    raw = api.list_datasets(settings)
+    catalog = list_catalog_datasets(settings)
     if json_output:
-        out.print_json(orjson.dumps([dataset_json(info) for info in datasets]).decode())
-    elif not datasets:
-        out.print(f"No datasets yet under {settings.datasets_dir}. Run `stripeflow sync` or `stripeflow demo`.")
+        document = {"raw": [dataset_json(info) for info in raw], "catalog": catalog_json(catalog)}
+        out.print_json(orjson.dumps(document).decode())
+    elif not raw and not catalog:
+        out.print(f"No datasets yet under {settings.data_dir}. Run `stripeflow sync` or `stripeflow demo`.")
     else:
-        out.print(format_datasets(datasets))
+        out.print(format_datasets(raw))
+        out.print(format_catalog_datasets(catalog))
 
 
 demo_command.register(app)
+catalog_command.register(app, datasets_app)
 emulator_command.register(app)
 
 

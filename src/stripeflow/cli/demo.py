@@ -16,15 +16,17 @@ from stripeflow.settings import Settings
 #: The key the emulator's default account accepts (full access, test mode).
 DEMO_KEY = "sk_test_emulator"
 
+#: Over the mapped "Stripe Charges" dataset (the XDM schema's fields under the tenant namespace, ``{ns}``): the
+#: share of each payment method, buy now, pay later ones included, with amounts in major units per currency.
 BNPL_QUERY = """
 select
-    payment_method_details.type as method,
+    c.payment_method_details.type as method,
+    upper(c.currency) as currency,
     count(*) as charges,
     round(100.0 * count(*) / sum(count(*)) over (), 1) as share_pct,
-    round(sum(amount) / 100.0, 2) as amount
-from charges
-where not _deleted
-group by 1
+    round(sum(c.amount_major), 2) as amount
+from (select "{ns}".charges_data as c from charges where not _deleted)
+group by 1, 2
 order by charges desc
 """
 
@@ -41,6 +43,22 @@ def format_query(result: object, title: str) -> Table:
     return table
 
 
+def bnpl_shares(settings: Settings) -> object:
+    """The example query over the mapped charges (an Arrow table)."""
+    import duckdb
+
+    from stripeflow.catalog_api import load_dataset
+    from stripeflow.xdm.stripe_layout import tenant_namespace
+
+    charges = load_dataset(settings, "charges")
+    connection = duckdb.connect()
+    try:
+        connection.register("charges", charges)
+        return connection.sql(BNPL_QUERY.format(ns=tenant_namespace(settings.tenant_id))).to_arrow_table()
+    finally:
+        connection.close()
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -55,7 +73,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start the built-in Stripe emulator, sync all six resources into Delta tables, and query them."""
         from stripeflow.cli.app import load_settings, out, run_sync_with_progress
-        from stripeflow.cli.format import format_summary
+        from stripeflow.cli.format import format_destinations, format_summary
 
         try:
             counts = parse_objects(objects)
@@ -70,18 +88,18 @@ def register(app: typer.Typer) -> None:
             console.print(f"Emulator at {emulator.base_url}; syncing into {settings.datasets_dir.resolve()}")
             report = run_sync_with_progress(settings, show=True)
         out.print(format_summary(report))
+        out.print(format_destinations(report))
         if "charges" in report.resources and report.resources["charges"].status == "success":
-            from stripeflow.lake.query import sql  # Arrow and DuckDB only for the query
-
-            result = sql(settings.datasets_dir, BNPL_QUERY)
             out.print(
                 format_query(
-                    result, "Charges by payment method (buy now, pay later: klarna, afterpay_clearpay, affirm, zip)"
+                    bnpl_shares(settings),
+                    "Charges by payment method (buy now, pay later: klarna, afterpay_clearpay, affirm, zip)",
                 )
             )
         out.print(
-            f"\nThe datasets are Delta tables under {settings.datasets_dir.resolve()}: read them with DuckDB, Polars, "
-            "pandas or Spark (see docs/datasets.md); `stripeflow datasets list` lists them."
+            f"\nThe datasets are Delta tables under {settings.data_dir.resolve()}: raw Stripe objects in datasets/, "
+            "the mapped XDM datasets in catalog/. Read them with DuckDB, Polars, pandas or Spark (docs/datasets.md, "
+            "docs/catalog.md); `stripeflow datasets list` lists them, `stripeflow datasets show charges` shows one."
         )
         if not report.ok:
             raise typer.Exit(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -46,12 +46,11 @@ def progress_fields(item: Progress_) -> dict[str, Any]:
 def format_summary(report: SyncReport) -> Table:
     mode = "live" if report.livemode else "test"
     table = Table(title=f"Sync of {report.account} ({mode} mode) in {report.seconds:.1f}s", title_justify="left")
-    for column in ("resource", "status", "mode", "records", "deleted", "requests", "429s", "dataset / error"):
-        table.add_column(column, justify="right" if column in ("records", "deleted", "requests", "429s") else "left")
+    numeric = ("records", "deleted", "requests", "429s", "mapped", "rejected")
+    for column in ("resource", "status", "mode", "records", "deleted", "requests", "429s", "mapped", "rejected"):
+        table.add_column(column, justify="right" if column in numeric else "left")
     for item in report.resources.values():
-        detail = item.error or item.dataset
-        if item.note and not item.error:
-            detail = f"{detail}\n[dim]{item.note}[/dim]"
+        mapped = item.mapped or {}
         table.add_row(
             item.name,
             f"[{_STATUS_STYLE.get(item.status, '')}]{item.status}[/]",
@@ -60,9 +59,24 @@ def format_summary(report: SyncReport) -> Table:
             f"{item.deleted:,}",
             f"{item.requests:,}",
             f"{item.throttled:,}",
-            detail,
+            f"{mapped['output']:,}" if mapped else "-",
+            f"{mapped['failed']:,}" if mapped else "-",
         )
     return table
+
+
+def format_destinations(report: SyncReport) -> str:
+    """Per resource: where its rows went (catalog dataset and raw table), or why it failed, and any note."""
+    lines = []
+    for item in report.resources.values():
+        if item.error:
+            lines.append(f"[bold]{item.name}[/]: [red]{item.error}[/]")
+            continue
+        where = f"raw table {item.dataset}"
+        if item.mapped:
+            where = f"catalog dataset {item.mapped['dataset_id']} (batch {item.mapped['batch_id']}); {where}"
+        lines.append(f"[bold]{item.name}[/]: {where}" + (f"\n  [dim]{item.note}[/dim]" if item.note else ""))
+    return "\n".join(lines)
 
 
 def dataset_json(info: DatasetInfo) -> dict[str, object]:
@@ -90,5 +104,29 @@ def format_datasets(datasets: Iterable[DatasetInfo]) -> Table:
             info.last_batch_id or "-",
             info.last_write_at.isoformat(timespec="seconds") if info.last_write_at else "-",
             str(info.path),
+        )
+    return table
+
+
+def catalog_json(datasets: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": dataset_id,
+            "name": body.get("name"),
+            "schema": (body.get("schemaRef") or {}).get("id"),
+            "last_batch_id": body.get("lastBatchId"),
+            "last_batch_status": body.get("lastBatchStatus"),
+        }
+        for dataset_id, body in datasets.items()
+    ]
+
+
+def format_catalog_datasets(datasets: Mapping[str, Mapping[str, Any]]) -> Table:
+    table = Table(title="Catalog datasets (XDM)", title_justify="left")
+    for column in ("id", "name", "last batch", "status"):
+        table.add_column(column)
+    for item in catalog_json(datasets):
+        table.add_row(
+            item["id"], str(item["name"]), str(item["last_batch_id"] or "-"), str(item["last_batch_status"] or "-")
         )
     return table

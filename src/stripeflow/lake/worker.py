@@ -13,12 +13,14 @@ writers never race on one table.
 from __future__ import annotations
 
 import fcntl
+import gc
 import itertools
 import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +33,11 @@ import orjson
 #: Operations a remote dataset forwards; the records argument of the first two travels as JSON lines.
 RECORD_OPS = frozenset({"append", "upsert"})
 OPS = RECORD_OPS | {"mark_deleted", "exists", "transaction_version", "row_count", "oldest_created", "version"}
+
+
+#: The writer process's Arrow memory pool (the caller's environment overrides it): mimalloc, Arrow's default, keeps
+#: about 2.5 times what Arrow uses; the system allocator returns it.
+_ALLOCATORS = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
 class WorkerError(RuntimeError):
@@ -91,8 +98,7 @@ class LakeWorker:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "stripeflow.lake.worker", str(child.fileno()), str(root)],
             pass_fds=(child.fileno(),),
-            # mimalloc, Arrow's default pool, keeps about 2.5 times what Arrow uses; the system allocator returns it.
-            env={**os.environ, "ARROW_DEFAULT_MEMORY_POOL": os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system")},
+            env={**_ALLOCATORS, **os.environ},
         )
         child.close()
         self._conn = Connection(parent.detach())
@@ -201,9 +207,17 @@ class RemoteDataset:
 
 def _serve(conn: Connection, root: str, threads: int = 2) -> None:
     """The child's loop: requests run on a few threads (one resource never runs two at once: its writer waits)."""
-    from stripeflow.lake.datasets import StripeDataset  # the child alone imports Arrow and Delta
+    from stripeflow.lake.convert import raw_of_lines  # the child alone imports Arrow and Delta
+    from stripeflow.lake.datasets import StripeDataset
 
     held: list[Any] = []
+    collected = [time.monotonic()]
+    # The collector runs between requests, once a second at most, not after every 700 new objects: decoded batches
+    # are trees that reference counting frees, but the automatic collector kept scanning them (and every module
+    # object) in full collections while they were built, a sixth of this process's CPU. Imports are frozen out.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     with ThreadPoolExecutor(threads, thread_name_prefix="lake") as pool:
         datasets: dict[str, StripeDataset] = {}
         guard = threading.Lock()
@@ -223,11 +237,19 @@ def _serve(conn: Connection, root: str, threads: int = 2) -> None:
                 if op == "hold":
                     hold(*args)
                     reply: tuple[int, bool, Any] = (request, True, None)
+                elif op == "promote":  # the map stage: raw rows -> a catalog dataset (stripeflow.sync.mapping)
+                    from stripeflow.sync.mapping import promote
+
+                    reply = (request, True, promote(*args, **kwargs))
                 else:
                     if op not in OPS:
                         raise ValueError(f"unknown dataset operation {op!r}")
                     if op in RECORD_OPS:
-                        args = (decode_records(args[0]), *args[1:])
+                        # Each line is orjson.dumps(record): the record's _raw as it is, no need to encode it again.
+                        lines = args[0].split(b"\n") if args[0] else []
+                        kwargs = {**kwargs, "raw": raw_of_lines(lines)}
+                        args = ([orjson.loads(line) for line in lines], *args[1:])
+                        del lines
                     reply = (request, True, getattr(dataset(resource), op)(*args, **kwargs))
             except Exception as exc:
                 reply = (request, False, f"{type(exc).__name__}: {exc}")
@@ -236,6 +258,10 @@ def _serve(conn: Connection, root: str, threads: int = 2) -> None:
                     conn.send(reply)
             except OSError:
                 pass
+            del reply, args
+            if time.monotonic() - collected[0] >= 1.0:
+                collected[0] = time.monotonic()
+                gc.collect()
 
         conn.send("ready")
         while True:
