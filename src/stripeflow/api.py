@@ -21,7 +21,7 @@ from stripeflow.errors import ConfigurationError
 from stripeflow.settings import Settings
 from stripeflow.stripe.resources import RESOURCES, resolve
 from stripeflow.sync.context import Progress
-from stripeflow.sync.engine import SyncEngine, SyncOptions, SyncReport
+from stripeflow.sync.engine import MappingRequest, SyncEngine, SyncOptions, SyncReport
 
 if TYPE_CHECKING:  # Arrow and Delta are imported only by the functions that read datasets
     import pyarrow as pa
@@ -104,28 +104,11 @@ async def sync_async(
     if map_records:
         if error_threshold is not None and not 0 <= error_threshold <= 100:
             raise ConfigurationError(f"the error threshold is a percentage from 0 to 100, got {error_threshold}")
-        names = [spec.name for spec in options.resources]
-        targets = await asyncio.to_thread(_targets, settings, names, datasets, mappings, error_threshold)
-        options = replace(options, targets=targets)
+        request = MappingRequest(dict(datasets or {}), dict(mappings or {}), error_threshold)
+        options = replace(options, mapping=request)
     elif datasets or mappings:
         raise ConfigurationError("--dataset/--mapping choose where records are mapped: drop --no-map to use them")
     return await SyncEngine(settings, transport=transport).run(options, progress)
-
-
-def _targets(
-    settings: Settings,
-    resources: list[str],
-    datasets: Mapping[str, str] | None,
-    mappings: Mapping[str, str] | None,
-    error_threshold: float | None,
-) -> dict[str, dict[str, object]]:
-    from stripeflow.catalog_api import open_platform
-
-    with open_platform(settings) as platform:
-        chosen = platform.mapping_targets(
-            resources, datasets=datasets, mappings=mappings, error_threshold_percent=error_threshold
-        )
-    return {name: target.to_json() for name, target in chosen.items()}
 
 
 def sync(settings: Settings, **kwargs: object) -> SyncReport:

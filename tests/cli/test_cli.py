@@ -107,3 +107,14 @@ def test_demo_runs_end_to_end_without_a_key(tmp_path: Path) -> None:
         assert name in done.stdout
     assert "klarna" in done.stdout  # the buy-now-pay-later query ran on the synced charges
     assert (tmp_path / "datasets" / "charges" / "_delta_log").is_dir()
+
+
+def test_the_cli_and_the_sync_engine_load_without_arrow_or_delta() -> None:
+    """The extraction runs in the CLI's process; Arrow and Delta belong to the dataset writer process (their
+    imports alone cost ~90 MB of RSS)."""
+    probe = (
+        "import sys, stripeflow.cli.app, stripeflow.api, stripeflow.sync.engine; "
+        "print(sorted(name for name in ('pyarrow', 'deltalake', 'duckdb') if name in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

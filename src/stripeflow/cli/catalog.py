@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from stripeflow import catalog_api
 from stripeflow.settings import Settings
+
+if TYPE_CHECKING:
+    from types import ModuleType
 from stripeflow.stripe.resources import RESOURCES
 
 out = Console()
@@ -28,6 +30,17 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
     return load_settings(data_dir=data_dir, **overrides)
 
 
+def catalog() -> ModuleType:
+    """:mod:`stripeflow.catalog_api`, imported when a command runs (it loads Arrow and Delta)."""
+    from stripeflow import catalog_api
+
+    return catalog_api
+
+
+#: Records ``mappings preview`` samples from Stripe by default (as ``PREVIEW_SAMPLE``).
+PREVIEW_SAMPLE = 5
+
+
 def _print_json(value: Any) -> None:
     out.print_json(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
 
@@ -39,7 +52,7 @@ mappings_app = typer.Typer(help="Data Prep mapping sets: validate and preview wi
 @schemas_app.command("list")
 def schemas_list(json_output: JsonFlag = False, data_dir: DataDir = None) -> None:
     """The tenant schemas: title, class, version and id."""
-    schemas = catalog_api.list_schemas(_settings(data_dir))
+    schemas = catalog().list_schemas(_settings(data_dir))
     if json_output:
         _print_json(schemas)
         return
@@ -59,7 +72,7 @@ def schemas_show(
     data_dir: DataDir = None,
 ) -> None:
     """A schema, resolved (xed-full) unless --raw."""
-    _print_json(catalog_api.get_schema(_settings(data_dir), schema, full=not raw))
+    _print_json(catalog().get_schema(_settings(data_dir), schema, full=not raw))
 
 
 @schemas_app.command("export")
@@ -69,7 +82,7 @@ def schemas_export(
     data_dir: DataDir = None,
 ) -> None:
     """A schema as a standalone JSON Schema (draft 2020-12)."""
-    document = catalog_api.export_schema(_settings(data_dir), schema)
+    document = catalog().export_schema(_settings(data_dir), schema)
     if output is None:
         _print_json(document)
     else:
@@ -91,9 +104,9 @@ def mappings_validate(
 ) -> None:
     """Check every mapping against the schema (paths, types, expressions); exit code 1 when one fails."""
     settings = _settings(data_dir)
-    results = catalog_api.validate_mapping(settings, mapping, schema=schema)
-    with catalog_api.open_platform(settings) as platform:
-        mapping_set = catalog_api.read_mapping_set(platform, mapping)
+    results = catalog().validate_mapping(settings, mapping, schema=schema)
+    with catalog().open_platform(settings) as platform:
+        mapping_set = catalog().read_mapping_set(platform, mapping)
     if json_output:
         _print_json({"validationResponse": results})
     else:
@@ -116,18 +129,18 @@ def mappings_preview(
     resource: Annotated[
         str | None, typer.Option(help="Sample this resource from Stripe instead (needs an access token).")
     ] = None,
-    limit: Annotated[int, typer.Option(help="Records to sample from Stripe.")] = catalog_api.PREVIEW_SAMPLE,
+    limit: Annotated[int, typer.Option(help="Records to sample from Stripe.")] = PREVIEW_SAMPLE,
     schema: SchemaOpt = None,
     access_token: Annotated[str | None, typer.Option(help="Stripe key [env STRIPEFLOW_ACCESS_TOKEN].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Map sample records without ingesting them; prints each mapped row with its errors."""
     settings = _settings(data_dir, access_token=access_token)
-    samples = None if records is None else catalog_api.load_records(records)
+    samples = None if records is None else catalog().load_records(records)
     if samples is None and resource is None and mapping in RESOURCES:
         resource = mapping
     _print_json(
-        catalog_api.preview_mapping(settings, mapping, records=samples, resource=resource, schema=schema, limit=limit)
+        catalog().preview_mapping(settings, mapping, records=samples, resource=resource, schema=schema, limit=limit)
     )
 
 
@@ -139,12 +152,12 @@ def datasets_show(
 ) -> None:
     """A catalog dataset: its schema, table path, rows and recent batches."""
     settings = _settings(data_dir)
-    with catalog_api.open_platform(settings) as platform:
-        chosen = catalog_api.dataset_id(platform, dataset)
+    with catalog().open_platform(settings) as platform:
+        chosen = catalog().dataset_id(platform, dataset)
         body = platform.catalog.get_dataset(chosen)[chosen]
         path = platform.catalog.table_path(chosen)
         rows = platform.catalog.read_dataset(chosen).num_rows
-    recent = catalog_api.list_batches(settings, chosen, limit=batches)
+    recent = catalog().list_batches(settings, chosen, limit=batches)
     if json_output:
         _print_json({"id": chosen, **body, "path": str(path), "rows": rows, "batches": recent})
         return
@@ -173,7 +186,7 @@ def datasets_errors(
     data_dir: DataDir = None,
 ) -> None:
     """A batch's rejected rows: the raw record, and each error's code and message."""
-    rows = catalog_api.row_errors(_settings(data_dir), batch, limit=limit)
+    rows = catalog().row_errors(_settings(data_dir), batch, limit=limit)
     if json_output:
         _print_json(rows)
         return

@@ -237,10 +237,10 @@ def _serve(conn: Connection, root: str, threads: int = 2) -> None:
                 if op == "hold":
                     hold(*args)
                     reply: tuple[int, bool, Any] = (request, True, None)
-                elif op == "promote":  # the map stage: raw rows -> a catalog dataset (stripeflow.sync.mapping)
-                    from stripeflow.sync.mapping import promote
+                elif op in ("promote", "targets"):  # the map stage (stripeflow.sync.mapping)
+                    from stripeflow.sync import mapping
 
-                    reply = (request, True, promote(*args, **kwargs))
+                    reply = (request, True, getattr(mapping, op)(*args, **kwargs))
                 else:
                     if op not in OPS:
                         raise ValueError(f"unknown dataset operation {op!r}")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,21 @@ class SyncOptions:
     full_refresh: bool = False
     concurrency: int = 8
     batch_size: int = 2000
-    #: Resource -> mapping target (:meth:`stripeflow.platform.MappingTarget.to_json`): after its extraction, the
-    #: resource's new rows are mapped into that catalog dataset. Resources without one are only extracted.
+    #: Map each resource's new rows into a catalog dataset after its extraction (``None``: extraction only).
+    mapping: MappingRequest | None = None
+    #: Resource -> mapping target (:meth:`stripeflow.platform.MappingTarget.to_json`), resolved from ``mapping``
+    #: by the dataset writer process when the sync starts.
     targets: Mapping[str, Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRequest:
+    """Where extracted rows are mapped: per resource a catalog dataset id and/or a mapping set (id or JSON file);
+    unnamed resources use their ready-made dataset and default mapping set."""
+
+    datasets: Mapping[str, str] = field(default_factory=dict)
+    mappings: Mapping[str, str] = field(default_factory=dict)
+    error_threshold_percent: float | None = None
 
 
 @dataclass(slots=True)
@@ -262,6 +274,8 @@ class SyncEngine:
             # Closed before the account lock is released: the last writes land first.
             stack.push_async_callback(asyncio.to_thread, worker.close)
             await asyncio.to_thread(worker.hold, lock_file(self.settings.data_dir, account.id, ".writer"))
+            if options.mapping is not None:
+                options = replace(options, targets=await self._targets(worker, options))
             # Rows a killed sync left "running"; a live sync of another account keeps its heartbeat fresh.
             await asyncio.to_thread(lambda: store.mark_stale_running_as_aborted(stale_after=STALE_AFTER))
             sync_id = await asyncio.to_thread(
@@ -380,6 +394,23 @@ class SyncEngine:
             )
         )
         return report
+
+    async def _targets(self, worker: LakeWorker, options: SyncOptions) -> dict[str, Any]:
+        """The mapping targets, resolved (schemas, datasets and mapping sets made or read) by the writer process,
+        which has Arrow and Delta loaded: the extraction process stays free of them."""
+        assert options.mapping is not None
+        request = options.mapping
+        settings = self.settings.model_dump(mode="json", exclude={"access_token"})
+        names = [spec.name for spec in options.resources]
+        args = (settings, names, dict(request.datasets), dict(request.mappings), request.error_threshold_percent)
+        try:
+            targets: dict[str, Any] = await asyncio.to_thread(worker.call, "", "targets", args, {})
+        except WorkerError as exc:
+            kind, _, message = str(exc).partition(": ")
+            if kind == "ConfigurationError":
+                raise ConfigurationError(message) from None
+            raise
+        return targets
 
     @staticmethod
     async def _map(

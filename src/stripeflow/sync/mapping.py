@@ -48,6 +48,25 @@ def mapper_for(mapping_set: dict[str, Any], schema: dict[str, Any]) -> Mapper:
     return _mapper(mapping_json, schema_json, digest)
 
 
+def targets(
+    settings: dict[str, Any],
+    resources: list[str],
+    datasets: dict[str, str],
+    mappings: dict[str, str],
+    error_threshold_percent: float | None,
+) -> dict[str, dict[str, Any]]:
+    """The mapping target of each resource (see :meth:`stripeflow.platform.Platform.mapping_targets`), as JSON."""
+    from stripeflow.platform import Platform
+    from stripeflow.settings import Settings
+
+    resolved = Settings(**settings)
+    platform = Platform(resolved, _store(resolved.metadata_url))
+    chosen = platform.mapping_targets(
+        resources, datasets=datasets, mappings=mappings, error_threshold_percent=error_threshold_percent
+    )
+    return {name: target.to_json() for name, target in chosen.items()}
+
+
 def promote(target: dict[str, Any], raw_table: str, source_batch_id: str | None) -> dict[str, Any]:
     """Promote ``raw_table``'s new rows into ``target``'s dataset (a :class:`~stripeflow.platform.MappingTarget`
     as JSON); returns the batch's figures."""
