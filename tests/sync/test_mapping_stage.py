@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from stripeflow import api, catalog_api
 from stripeflow.emulator.server import RunningEmulator
 from stripeflow.errors import ConfigurationError
 from stripeflow.prep.defaults import default_mapping_set
+from stripeflow.store import open_store
+from stripeflow.store.database import Database
+from stripeflow.store.models import CatalogBatch
 from stripeflow.stripe.resources import RESOURCES
 from stripeflow.xdm.stripe_layout import tenant_namespace
 from tests.support.emulator import mutate, settings_for, truth
@@ -167,3 +171,23 @@ def test_bad_mapping_choices_are_refused_before_any_work(shared_emulator: Runnin
         api.sync(settings, resources="charges", error_threshold=120)
     with pytest.raises(ConfigurationError, match="no-map"):
         api.sync(settings, resources="charges", map_records=False, mappings={"charges": "x.json"})
+
+
+def test_each_sync_purges_row_errors_past_their_retention(shared_emulator: RunningEmulator, tmp_path: Path) -> None:
+    settings = settings_for(shared_emulator.base_url, tmp_path / "data")
+    mapping = str(customer_is_the_event_id(tmp_path))
+    first = api.sync(settings, resources="charges", mappings={"charges": mapping}, error_threshold=100)
+    batch = first.resources["charges"].mapped
+    assert batch is not None
+    assert catalog_api.row_errors(settings, batch["batch_id"])
+    # A later sync whose retention is already over for that batch drops its diagnostics, not its figures.
+    store = open_store(settings.metadata_url)
+    with Database(store.engine).writing() as session:
+        row = session.get(CatalogBatch, batch["batch_id"])
+        assert row is not None
+        row.diagnostics_expire_at = datetime.now(UTC) - timedelta(seconds=1)
+    store.close()
+    api.sync(settings, resources="charges", mappings={"charges": mapping}, error_threshold=100)
+    assert catalog_api.row_errors(settings, batch["batch_id"]) == []
+    (kept,) = [item for item in catalog_api.list_batches(settings, "charges") if item["id"] == batch["batch_id"]]
+    assert kept["metrics"]["failedRecordCount"] == batch["failed"]

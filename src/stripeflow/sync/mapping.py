@@ -89,6 +89,8 @@ def promote(target: dict[str, Any], raw_table: str, source_batch_id: str | None)
         diagnostics=bool(target["diagnostics"]),
         source_batch_id=source_batch_id,
     )
+    # Retention: each promotion also drops the row-error diagnostics whose time is up (batches keep their figures).
+    catalog.purge_expired_diagnostics()
     return {
         "dataset_id": target["dataset_id"],
         "batch_id": result.batch_id,
