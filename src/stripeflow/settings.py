@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         pattern=r"^[a-z][a-z0-9]{0,63}$",
         description="Tenant id of the Schema Registry: custom XDM fields live under the namespace `_{tenant_id}`.",
     )
+    bootstrap_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of the REST API. Unset: one is generated on the first `stripeflow serve`.",
+    )
+    api_keys: str | None = Field(
+        default=None,
+        description="Comma-separated client ids accepted in `x-api-key`. Unset: any non-empty value.",
+    )
     diagnostics_retention_days: int = Field(
         default=30, ge=1, description="Days the row-error diagnostics of a batch are kept."
     )

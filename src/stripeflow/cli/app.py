@@ -17,6 +17,7 @@ from stripeflow import api
 from stripeflow.cli import catalog as catalog_command
 from stripeflow.cli import demo as demo_command
 from stripeflow.cli import emulator as emulator_command
+from stripeflow.cli import serve as serve_command
 from stripeflow.cli.format import (
     catalog_json,
     dataset_json,
@@ -191,6 +192,7 @@ def datasets_list(
 demo_command.register(app)
 catalog_command.register(app, datasets_app)
 emulator_command.register(app)
+serve_command.register(app)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from stripeflow.store.columns import UtcDateTime, json_type
@@ -246,4 +246,85 @@ class CatalogBatch(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Flow Service (stripeflow.flows) --------------------------------------------------------------------------------
+
+
+class FlowEntity(Base):
+    """A base connection, source connection, target connection or flow of the Flow Service.
+
+    ``body`` is the public document (never a secret); ``secret`` the encrypted auth params of a base connection.
+    ``etag`` changes on every update (``If-Match`` is checked against it).
+    """
+
+    __tablename__ = "flow_entities"
+    __table_args__ = (
+        Index(None, "org_id", "sandbox_name", "kind", "created_at"),
+        Index(None, "parent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(255))
+    sandbox_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # connection | sourceConnection | targetConnection | flow
+    name: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # enabled | disabled
+    etag: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[str | None] = mapped_column(String(36))  # a source connection's base connection
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(255))
+    updated_by: Mapped[str] = mapped_column(String(255))
+    created_client: Mapped[str] = mapped_column(String(255))
+    updated_client: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FlowRun(Base):
+    """One run of a flow: its window, status and the run document (metrics, activities)."""
+
+    __tablename__ = "flow_runs"
+    __table_args__ = (
+        Index(None, "flow_id", "created_at"),
+        Index(None, "status"),
+        Index(None, "org_id", "sandbox_name", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flow_id: Mapped[str] = mapped_column(ForeignKey("flow_entities.id", ondelete="CASCADE"))
+    org_id: Mapped[str] = mapped_column(String(255))
+    sandbox_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | inProgress | success | failed | cancelled
+    etag: Mapped[str] = mapped_column(String(64))
+    scheduled_for: Mapped[datetime] = mapped_column(UtcDateTime())
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    window_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    body: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AlertDelivery(Base):
+    """A run alert (start, success, failure) sent, or being retried, to a flow's webhook."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index(None, "flow_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flow_id: Mapped[str] = mapped_column(ForeignKey("flow_entities.id", ondelete="CASCADE"))
+    run_id: Mapped[str | None] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(64))  # sources_flow_run_start | _success | _failure
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[JsonObject] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,1 @@
+"""One router per Platform service; handlers validate, call a service, return."""

@@ -1,0 +1,7 @@
+"""The export service's endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
