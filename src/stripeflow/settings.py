@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         pattern=r"^[a-z][a-z0-9]{0,63}$",
         description="Tenant id of the Schema Registry: custom XDM fields live under the namespace `_{tenant_id}`.",
     )
+    raw_datasets_dir: Path | None = Field(
+        default=None,
+        description="Folder of the raw Stripe tables. Unset: `datasets/` in the data dir. The flow executor gives "
+        "each base connection (Stripe account) its own.",
+    )
     bootstrap_token: SecretStr | None = Field(
         default=None,
         description="Bearer token of the REST API. Unset: one is generated on the first `stripeflow serve`.",
@@ -86,7 +91,8 @@ class Settings(BaseSettings):
 
     @property
     def datasets_dir(self) -> Path:
-        return self.data_dir / "datasets"
+        """Where extraction lands the raw Stripe tables (one folder per resource)."""
+        return self.raw_datasets_dir or self.data_dir / "datasets"
 
     @property
     def catalog_dir(self) -> Path:
