@@ -7,8 +7,10 @@ transaction is recorded); an empty input makes no commit. A top-level field the 
 new column when its type can be inferred (append and upsert only); it is always in ``_raw``. An upsert that adds a
 column commits the column first, in a commit of its own (see :func:`delta.add_columns`).
 
-Appends are written by delta-rs; upserts and deletion marks are copy-on-write by id (:mod:`stripeflow.lake.rewrite`),
-not delta-rs's MERGE, whose memory grows with the table.
+A table's first write is made by delta-rs (it creates the table); appends are Parquet files written by pyarrow and
+committed with their statistics (:func:`rewrite.commit` with nothing to rewrite: less memory than delta-rs's writer,
+whose code and buffers stay resident); upserts and deletion marks are copy-on-write by id
+(:mod:`stripeflow.lake.rewrite`), not delta-rs's MERGE, whose memory grows with the table.
 
 A dataset object is meant for one writer at a time (the extractor's single writer per resource); readers may be
 anywhere.
@@ -80,7 +82,11 @@ class StripeDataset:
             return self._version(table)
         data = to_table(rows, self._columns(table, rows), _stamp(system), raw=raw)
         commit = delta.Commit(system.batch_id, "append", txn)
-        return self._created(data, commit) if table is None else delta.append(table, data, commit)
+        if table is None:
+            return self._created(data, commit)
+        delta.add_columns(table, data.schema, commit)  # new columns first, in a commit of their own (as upserts)
+        nothing = rewrite.Located(data.column("id").slice(0, 0).combine_chunks(), [], frozenset(), 0, 0)
+        return rewrite.commit(table, nothing, rewrite.drop, data.schema, data, commit)
 
     def upsert(
         self,

@@ -1,10 +1,11 @@
 """Parquet data files written and rewritten with pyarrow, one bounded batch at a time.
 
-Appends are written by delta-rs (:mod:`stripeflow.lake.delta`). Rewriting existing files, the copy-on-write behind
-``upsert`` and ``mark_deleted``, is done here instead: delta-rs's MERGE and its overwrite with a predicate scan the
-files they rewrite through DataFusion, whose read-ahead and buffers cost hundreds of MB at 100,000 charges, more as
-the table grows. Here a file is read back about :data:`BATCH_BYTES` of decoded rows at a time; each batch is edited
-and written as one row group of the new file, so a rewrite holds a few batches whatever the size of the table.
+A table's first write is made by delta-rs (:mod:`stripeflow.lake.delta`); appends are written here. So is rewriting
+existing files, the copy-on-write behind ``upsert`` and ``mark_deleted``: delta-rs's MERGE and its overwrite with a
+predicate scan the files they rewrite through DataFusion, whose read-ahead and buffers cost hundreds of MB at 100,000
+charges, more as the table grows. Here a file is read back about :data:`BATCH_BYTES` of decoded rows at a time; each
+batch is edited and written as one row group of the new file, so a rewrite holds a few batches whatever the size of the
+table.
 
 Every file written carries what its Delta ``add`` action needs: its size, its row count and the statistics (min,
 max, null count) of the columns the table keeps statistics for.

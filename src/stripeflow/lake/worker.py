@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import importlib.abc
 import itertools
 import os
 import socket
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,9 +37,16 @@ RECORD_OPS = frozenset({"append", "upsert"})
 OPS = RECORD_OPS | {"mark_deleted", "exists", "transaction_version", "row_count", "oldest_created", "version"}
 
 
-#: The writer process's Arrow memory pool (the caller's environment overrides it): mimalloc, Arrow's default, keeps
-#: about 2.5 times what Arrow uses; the system allocator returns it.
-_ALLOCATORS = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+#: The writer process's allocators (the caller's environment overrides them). Arrow's pool: mimalloc, Arrow's
+#: default, keeps about 2.5 times what Arrow uses; the system allocator returns it. glibc's malloc: fixed mmap and
+#: trim thresholds (256 KB and 1 MB, as the sync sets them in its own process) instead of its dynamic ones, which
+#: rise to the size of the largest block freed (megabytes: batches, Arrow buffers), after which such blocks stay in
+#: the per-thread arenas: about 35 MB less RSS at 100,000 objects per resource, for no measurable CPU.
+_ALLOCATORS = {
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+    "MALLOC_MMAP_THRESHOLD_": str(256 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024),
+}
 
 
 class WorkerError(RuntimeError):
@@ -205,8 +214,33 @@ class RemoteDataset:
         return None if value is None else int(value)
 
 
+class _NoPandas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not probed for in the dataset writer", name=name)
+
+
+def _skip_pandas_probe() -> None:
+    """Let pyarrow's probe for pandas find none (about 45 MB less RSS in this process).
+
+    The first ``pa.array`` of a Python list imports pandas, only to ask whether the list is a pandas object; nothing
+    here converts to or from pandas. pyarrow remembers the answer for those probes, and still imports pandas when
+    it is really needed (``to_pandas``)."""
+    if "pandas" in sys.modules:
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        import pyarrow as pa
+
+        pa.array([])
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def _serve(conn: Connection, root: str, threads: int = 2) -> None:
     """The child's loop: requests run on a few threads (one resource never runs two at once: its writer waits)."""
+    _skip_pandas_probe()
     from stripeflow.lake.convert import raw_of_lines  # the child alone imports Arrow and Delta
     from stripeflow.lake.datasets import StripeDataset
 

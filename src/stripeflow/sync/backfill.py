@@ -74,7 +74,16 @@ class Backfill:
         workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.ctx.concurrency))]
         writer = asyncio.create_task(self._writer())
         try:
-            await asyncio.gather(*workers)
+            listing = asyncio.gather(*workers)
+            # A write that fails ends the writer, which then no longer frees slots: the workers would wait forever.
+            both: list[asyncio.Future[Any]] = [listing, writer]
+            await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
+            if writer.done():  # before the listing is over: the writer failed
+                for task in workers:
+                    task.cancel()
+                await asyncio.gather(listing, return_exceptions=True)
+                writer.result()
+            await listing
             if self.on_listed is not None:
                 self.on_listed()
             await self.queue.put(None)
@@ -135,6 +144,9 @@ class Backfill:
             # queue order, waiting for each one's completion, so checkpoints stay in order.
             self.queue.put_nowait(_Page(current.copy(), asyncio.ensure_future(self._completed(kept))))
             self.ctx.progress.records += len(kept)
+            # Not kept while the next page is awaited: a decoded page is about 1 MB of dicts, and a resource has
+            # `concurrency` workers.
+            del data, kept
             async with self.progressed:
                 self.progressed.notify_all()
 
