@@ -7,7 +7,10 @@
 Figures printed: records/s of ``orjson.loads`` of each record's JSON (``{"data": <object>}``, the reference), of
 ``Mapper.map_batch`` on the parsed records (mapping + conversion + validation against the ready-made schema, as
 the schema registry resolves it), and their ratio (mapping time / parse time: below 1 means mapping a record costs
-less than parsing it). The best of ``--repeat`` runs of CPU time is kept.
+less than parsing it). Then the columnar path promotion takes (``stripeflow.prep.columnar``): the same records as
+the raw table's typed Arrow columns (converted by the raw writer, as one record batch), mapped and validated by
+``ColumnarMapper.map_table`` into the dataset's stored columns, and, within that, its guard over ``_raw``. The best
+of ``--repeat`` runs of CPU time is kept.
 """
 
 from __future__ import annotations
@@ -20,14 +23,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from stripeflow.emulator.build import build_dataset
 from stripeflow.emulator.config import RESOURCE_NAMES
 from stripeflow.emulator.dataset import DatasetSpec
+from stripeflow.lake.convert import Stamp, columns_for, to_table
+from stripeflow.lake.schema import resource_schema
+from stripeflow.prep.columnar import compile_columnar
+from stripeflow.prep.columnar_guard import guarded
 from stripeflow.prep.compiler import compile_mapping
 from stripeflow.prep.defaults import default_mapping_set
 from stripeflow.store import open_store
@@ -54,6 +63,13 @@ def ready_made_schema(resource: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder, open_store(f"sqlite:///{folder}/metadata.db") as store:
         registry = SchemaRegistry(Database(store.engine), RegistryScope("bench-org"))
         return registry.resolve(ensure_stripe_defaults(registry)[resource])
+
+
+def raw_batch(resource: str, raw: list[bytes]) -> pa.RecordBatch:
+    """The records as the raw writer stores them (typed columns, ``_raw``, system columns), one record batch."""
+    records = [orjson.loads(item)["data"] for item in raw]
+    stamp = Stamp("bench", datetime.now(UTC), "2026-07-29.dahlia", False, "acct_1BenchMapping0001")
+    return to_table(records, columns_for(resource, {}), stamp).combine_chunks().to_batches()[0]
 
 
 def best_cpu_time(run: Callable[[], object], repeat: int) -> float:
@@ -93,12 +109,26 @@ def main(argv: list[str] | None = None) -> None:
     print(f"orjson.loads      {len(raw) / parse:>12,.0f} records/s  ({parse / len(raw) * 1e6:6.2f} µs/record)")
     print(f"map + validate    {len(raw) / mapping:>12,.0f} records/s  ({mapping / len(raw) * 1e6:6.2f} µs/record)")
     print(f"ratio map/parse   {mapping / parse:>12.2f}")
+    columnar_figures(args, raw, parse, schema)
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
         mapper.map_batch(records)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+def columnar_figures(args: argparse.Namespace, raw: list[bytes], parse: float, schema: dict[str, Any]) -> None:
+    batch = raw_batch(args.resource, raw)
+    columnar = compile_columnar(default_mapping_set(args.resource), schema, resource_schema(args.resource).kinds)
+    table, fallback = columnar.map_table(batch)
+    print(f"columnar: {table.num_rows} rows mapped with Arrow, {len(fallback)} left to the row-wise mapper")
+    mapping = best_cpu_time(lambda: columnar.map_table(batch), args.repeat)
+    guard = best_cpu_time(lambda: guarded(batch.column("_raw"), columnar.pattern), args.repeat)
+    count = batch.num_rows
+    print(f"columnar map      {count / mapping:>12,.0f} records/s  ({mapping / count * 1e6:6.2f} µs/record)")
+    print(f"  of which guard  {count / guard:>12,.0f} records/s  ({guard / count * 1e6:6.2f} µs/record)")
+    print(f"ratio columnar/parse {mapping / parse:>9.2f}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from stripeflow.lake.catalog_repository import (
 )
 from stripeflow.lake.catalog_summary import Policy
 from stripeflow.lake.diagnostics import DiagnosticsWriter
-from stripeflow.lake.promotion import RecordMapper, Validator, raw_chunks, record_chunks
+from stripeflow.lake.promotion import ColumnarMapper, RecordMapper, Validator, raw_chunks, record_chunks
 from stripeflow.lake.xdm_arrow import SchemaError, XdmColumns
 from stripeflow.store.database import Clock, Database
 from stripeflow.store.records import JsonObject
@@ -51,6 +51,7 @@ __all__ = [
     "BatchStatus",
     "Catalog",
     "CatalogNotFoundError",
+    "ColumnarMapper",
     "RecordMapper",
     "SchemaError",
     "Validator",
@@ -206,13 +207,16 @@ class Catalog:
         diagnostics: bool = True,
         source_batch_id: str | None = None,
         run_id: str | None = None,
+        columnar: ColumnarMapper | None = None,
     ) -> BatchResult:
         """Promote the raw rows of the Delta table ``source`` written since the dataset's last promotion from it:
         each raw record, as ``{"data": record}``, is mapped by ``mapper``; good rows are upserted by id and raw
         deletions mark their row deleted, all in one commit when the batch succeeds.
 
         ``error_threshold_percent`` turns partial ingestion on (and diagnostics with it): the batch fails when more
-        than that share of its rows fail; ``None``: any failed row fails the batch."""
+        than that share of its rows fail; ``None``: any failed row fails the batch. ``columnar``: the same mapping
+        set's columnar plan (``stripeflow.prep.columnar``), which maps from the raw table's typed columns the rows
+        it can map exactly as ``mapper`` does, and leaves the others to ``mapper``."""
         source = Path(source)
         plan = LoadPlan(
             columns=XdmColumns(resolved_schema),
@@ -224,10 +228,11 @@ class Catalog:
             source_key=str(source.resolve()),
             source_batch_id=source_batch_id,
             run_id=run_id,
+            columnar=columnar,
         )
 
         def read(writer: DiagnosticsWriter, after: datetime | None) -> Iterable[Any]:
-            return raw_chunks(source, after, writer)
+            return raw_chunks(source, after, writer, columnar)
 
         return self._loader.load(self._repo.dataset(dataset_id), read, plan)
 

@@ -34,7 +34,7 @@ from stripeflow.lake.catalog_repository import (
 )
 from stripeflow.lake.catalog_summary import Policy, figures, summarize
 from stripeflow.lake.diagnostics import DiagnosticsWriter, batch_folder
-from stripeflow.lake.promotion import BatchRun, Chunk, RecordMapper, Validator
+from stripeflow.lake.promotion import BatchRun, Chunk, ColumnarMapper, RawBatch, RecordMapper, Validator
 from stripeflow.lake.xdm_arrow import XdmColumns, evolve
 from stripeflow.store.database import Clock
 from stripeflow.store.records import JsonObject
@@ -72,9 +72,10 @@ class LoadPlan:
     source_batch_id: str | None = None
     run_id: str | None = None
     batch_id: str | None = None  # an existing ``loading`` batch to fill (else a new one)
+    columnar: ColumnarMapper | None = None  # maps the raw record batches the reader yields (promotion only)
 
 
-Reader = Callable[[DiagnosticsWriter, datetime | None], Iterable[Chunk]]
+Reader = Callable[[DiagnosticsWriter, datetime | None], Iterable[Chunk | RawBatch]]
 
 
 class BatchLoader:
@@ -101,6 +102,7 @@ class BatchLoader:
         staged = catalog_tables.StagedBatch(path, batch.id)
         writer = DiagnosticsWriter(self.diagnostics_folder(dataset.id, batch.id), enabled=policy.diagnostics)
         run = BatchRun(batch.id, plan.columns, staged, writer, self._clock(), plan.mapper, plan.validator, plan.wrap)
+        run.columnar = plan.columnar
         try:
             for chunk in read(writer, _watermark(dataset.state, plan.source_key)):
                 run.process(chunk)

@@ -98,6 +98,17 @@ class XdmColumns:
         return parsed if parsed.type == self._stored_struct else _cast(parsed, self._stored_struct)
 
 
+def field_type(node: Mapping[str, Any], *, parsed: bool = False) -> pa.DataType:
+    """The Arrow type of one schema node: as stored, or as mapped values convert (``parsed=True``: date-times and
+    dates still strings); one cast (:func:`cast_parsed`) turns the second into the first."""
+    return _type(node, "", parsed=parsed)
+
+
+def cast_parsed(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """``array`` (of a ``parsed=True`` type) cast to its stored type ``target``, as mapped rows are."""
+    return _cast(array, target)
+
+
 def _cast(array: pa.Array, target: pa.DataType) -> pa.Array:
     """``array`` cast to ``target`` child by child: Arrow's struct cast also parses the (empty) child values under
     a null struct, which fails for date-times."""
