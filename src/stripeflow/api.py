@@ -91,6 +91,10 @@ async def sync_async(
     datasets: Mapping[str, str] | None = None,
     mappings: Mapping[str, str] | None = None,
     error_threshold: float | None = None,
+    org_id: str | None = None,
+    sandbox_name: str | None = None,
+    diagnostics: bool = True,
+    run_id: str | None = None,
 ) -> SyncReport:
     """Sync the chosen resources (default: all six) of the account behind ``settings.access_token``.
 
@@ -104,7 +108,9 @@ async def sync_async(
     if map_records:
         if error_threshold is not None and not 0 <= error_threshold <= 100:
             raise ConfigurationError(f"the error threshold is a percentage from 0 to 100, got {error_threshold}")
-        request = MappingRequest(dict(datasets or {}), dict(mappings or {}), error_threshold)
+        request = MappingRequest(
+            dict(datasets or {}), dict(mappings or {}), error_threshold, org_id, sandbox_name, diagnostics, run_id
+        )
         options = replace(options, mapping=request)
     elif datasets or mappings:
         raise ConfigurationError("--dataset/--mapping choose where records are mapped: drop --no-map to use them")

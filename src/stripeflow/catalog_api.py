@@ -208,9 +208,18 @@ def list_catalog_datasets(settings: Settings) -> dict[str, dict[str, Any]]:
         return platform.catalog.list_datasets(limit=100)
 
 
-def load_dataset(settings: Settings, dataset: str, *, output: Output = "arrow", include_deleted: bool = False) -> Any:
-    """A catalog dataset's rows as a pyarrow Table, a pandas DataFrame or a Polars DataFrame."""
-    with open_platform(settings) as platform:
+def load_dataset(
+    settings: Settings,
+    dataset: str,
+    *,
+    output: Output = "arrow",
+    include_deleted: bool = False,
+    org_id: str = DEFAULT_ORG_ID,
+    sandbox_name: str = DEFAULT_SANDBOX,
+) -> Any:
+    """A catalog dataset's rows as a pyarrow Table, a pandas DataFrame or a Polars DataFrame; ``org_id`` and
+    ``sandbox_name`` choose the catalog (that of the REST API's callers, e.g. ``x-gw-ims-org-id``)."""
+    with open_platform(settings, org_id=org_id, sandbox_name=sandbox_name) as platform:
         table: pa.Table = platform.catalog.read_dataset(dataset_id(platform, dataset), include_deleted=include_deleted)
     if output == "pandas":
         return table.to_pandas()

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated client ids accepted in `x-api-key`. Unset: any non-empty value.",
     )
+    alert_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC-SHA256 signature on flow run alerts (webhooks). Unset: one is generated on first "
+        "use and kept in `alert-signing-secret` in the data dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts stored credentials (comma-separated: the first encrypts, all decrypt, "
+        "for rotation). Unset: `secret.key` in the data dir, generated on first use.",
+    )
     diagnostics_retention_days: int = Field(
         default=30, ge=1, description="Days the row-error diagnostics of a batch are kept."
     )

@@ -20,10 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stripeflow import __version__
 from stripeflow.server.auth import bootstrap_token
+from stripeflow.server.background import start_scheduler, stop_scheduler
 from stripeflow.server.deps import call_context, require_json_body
-from stripeflow.server.errors import translate
+from stripeflow.server.errors import DOMAIN_ERRORS, translate
 from stripeflow.server.problems import ApiError
-from stripeflow.server.routers import catalog, conversion, export, flowservice, schemaregistry
+from stripeflow.server.routers import catalog, conversion, export, flows, flowservice, schemaregistry
+from stripeflow.server.routers.schemaregistry_models import COMMON_RESPONSES as ERRORS
 from stripeflow.settings import Settings
 from stripeflow.store import MetadataStore, open_store
 from stripeflow.store.database import Clock, utc_now
@@ -46,10 +48,13 @@ def create_app(
     store: MetadataStore | None = None,
     clock: Clock = utc_now,
     announce: Any = print,
+    scheduler: bool = False,
+    scheduler_tick: float = 15.0,
 ) -> FastAPI:
     """The API on ``settings``' metadata store (opened here unless ``store`` is given).
 
-    ``announce`` receives the one-time message with a newly generated bootstrap token."""
+    ``announce`` receives the one-time message with a newly generated bootstrap token. ``scheduler`` runs the flow
+    scheduler and run executor in the app's event loop (``stripeflow serve`` turns it on; tests ask for it)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,9 +68,12 @@ def create_app(
                 "  send it as `Authorization: Bearer <token>`; to replace it, delete "
                 f"{settings.data_dir / 'bootstrap-token.sha256'} and restart"
             )
+        running = start_scheduler(app, settings, app.state.store, clock, scheduler_tick) if scheduler else None
         try:
             yield
         finally:
+            if running is not None:
+                await stop_scheduler(app, running)
             if own:
                 app.state.store.close()
 
@@ -79,7 +87,10 @@ def create_app(
     app.state.clock = clock
     guards = [Depends(call_context), Depends(require_json_body)]
     for name, router in SERVICES.items():
-        app.include_router(router, prefix=f"{BASE}/{name}", dependencies=guards, tags=[name])
+        app.include_router(router, prefix=f"{BASE}/{name}", dependencies=guards, tags=[name], responses=ERRORS)
+    app.include_router(
+        flows.router, prefix=f"{BASE}/flowservice", dependencies=guards, tags=["flowservice"], responses=ERRORS
+    )
     _install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
@@ -121,10 +132,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         error = ApiError(exc.status_code, str(exc.status_code), str(exc.detail))
         return JSONResponse(error.body(), exc.status_code)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        translated = translate(exc)
-        if translated is None:
-            log.exception("unhandled error", extra={"path": request.url.path})
-            translated = ApiError(500, "500", f"internal error ({type(exc).__name__}); the server log has details")
+    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+        translated = translate(exc) or ApiError(500, "500", f"internal error ({type(exc).__name__})")
         return JSONResponse(translated.body(), translated.status)
+
+    # One handler per domain error class: a handler for ``Exception`` itself would run in Starlette's server-error
+    # middleware, which logs and re-raises after answering. Anything else is a 500 with Starlette's plain body.
+    for error_class in DOMAIN_ERRORS:
+        app.add_exception_handler(error_class, domain_error)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from stripeflow.errors import ConfigurationError
 from stripeflow.lake.catalog_repository import BatchCommittingError, CatalogNotFoundError
 from stripeflow.lake.xdm_arrow import SchemaError
 from stripeflow.prep.el import ExpressionError
 from stripeflow.prep.errors import MappingSetError
+from stripeflow.server.flow_errors import FLOW_SERVICE_ERRORS, translate_flow_service
 from stripeflow.server.problems import ApiError
 from stripeflow.store.errors import RecordNotFoundError
 from stripeflow.xdm.errors import (
@@ -17,9 +20,25 @@ from stripeflow.xdm.errors import (
     RegistryError,
 )
 
+#: The error classes the services raise for a caller's mistake (each answered with its status, never a 500).
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    RegistryError,
+    CatalogNotFoundError,
+    RecordNotFoundError,
+    BatchCommittingError,
+    MappingSetError,
+    ExpressionError,
+    SchemaError,
+    ConfigurationError,
+    *FLOW_SERVICE_ERRORS,
+)
+
 
 def translate(exc: Exception) -> ApiError | None:
     """The API error for a domain error, or ``None`` for an unexpected one (a 500)."""
+    flow_service = translate_flow_service(exc)
+    if flow_service is not None:
+        return flow_service
     if isinstance(exc, RegistryError):
         return _registry(exc)
     if isinstance(exc, CatalogNotFoundError | RecordNotFoundError):
@@ -33,6 +52,22 @@ def translate(exc: Exception) -> ApiError | None:
     if isinstance(exc, SchemaError | ConfigurationError):
         return ApiError(400, "400", str(exc))
     return None
+
+
+def translated_errors() -> Iterator[None]:
+    """A router dependency that re-raises a domain error as its :class:`ApiError`.
+
+    ``create_app`` already answers each class of ``DOMAIN_ERRORS`` with its own handler; this dependency also
+    covers errors ``translate`` knows that are not listed there (an ``Exception`` handler would run in Starlette's
+    ``ServerErrorMiddleware``, which re-raises after answering).
+    """
+    try:
+        yield
+    except Exception as exc:
+        translated = translate(exc)
+        if translated is None:
+            raise
+        raise translated from exc
 
 
 def _registry(exc: RegistryError) -> ApiError:

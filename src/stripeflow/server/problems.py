@@ -18,6 +18,7 @@ TITLES = {
     403: "ForbiddenError",
     404: "NotFoundError",
     405: "MethodNotAllowedError",
+    406: "NotAcceptableError",
     409: "ConflictError",
     412: "PreconditionFailedError",
     415: "UnsupportedMediaTypeError",

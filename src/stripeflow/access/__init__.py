@@ -1,0 +1,1 @@
+"""Access: encryption of stored secrets (:mod:`stripeflow.access.secrets`)."""
