@@ -375,6 +375,11 @@ class SyncEngine:
         )
         # Stripe uses one account id for test and live mode: the state is kept per account *and* mode.
         state_key = f"{account.id}/{'live' if account.livemode else 'test'}"
+        if self.settings.raw_datasets_dir is not None:
+            # Raw tables of their own (a flow's base connection): so is the state, or a second set of tables for
+            # the same account would be taken for already backfilled.
+            folder = str(self.settings.raw_datasets_dir.resolve()).encode()
+            state_key += f"@{hashlib.sha256(folder).hexdigest()[:16]}"
         writer = CheckpointedWriter(store, dataset, state_key, spec.name, self._system(batch_id, account))
         heartbeat = asyncio.create_task(_heartbeat(store, batch_id, progress))
         try:
