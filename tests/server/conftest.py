@@ -1,5 +1,8 @@
-"""An API app on a temporary data dir (SQLite, or PostgreSQL for the tests that ask), and a client with the
-headers every Platform call needs."""
+"""An API app on a temporary data dir and a client with the headers every Platform call needs.
+
+Every test here runs twice: with the metadata store on SQLite (the embedded default) and on PostgreSQL (a fresh
+schema of a session database): :func:`api_settings` points the app at the backend of the running test.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from stripeflow.server.app import create_app
 from stripeflow.settings import Settings
+from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database, temporary_schema
 
 TOKEN = "test-bootstrap-token"
 ORG = "TESTORG1@AdobeOrg"
@@ -22,9 +26,42 @@ HEADERS = {
 }
 
 
+#: The metadata store URL of the running test's backend (``None``: SQLite in the data dir).
+_backend: dict[str, str | None] = {"url": None}
+
+
 def api_settings(data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"data_dir": data_dir, "bootstrap_token": TOKEN, **overrides}
+    values: dict[str, object] = {"data_dir": data_dir, "bootstrap_token": TOKEN, "database_url": _backend["url"]}
+    values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def api_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database for this session's API tests (each test gets a fresh schema of it)."""
+    try:
+        ensure_server()
+    except PostgresUnavailableError as exc:
+        pytest.fail(f"the API tests on PostgreSQL need a server: {exc}", pytrace=False)
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)],
+    autouse=True,
+)
+def metadata_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    with temporary_schema(request.getfixturevalue("api_postgres_database")) as url:
+        _backend["url"] = url
+        try:
+            yield "postgres"
+        finally:
+            _backend["url"] = None
 
 
 @pytest.fixture
