@@ -14,19 +14,9 @@ from stripeflow.store import open_store
 from stripeflow.store.database import Database
 from tests.lake.catalog_support import ORG, SCHEMA_ID, RawCharges, charge, charge_mapper, charge_schema, open_catalog
 from tests.support.clock import FakeClock
-from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database, temporary_schema
+from tests.support.postgres import temporary_schema
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    try:
-        ensure_server()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
-    with temporary_database() as url:
-        yield url
 
 
 @pytest.fixture(params=BACKENDS)

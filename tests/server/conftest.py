@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from stripeflow.server.app import create_app
 from stripeflow.settings import Settings
-from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database, temporary_schema
+from tests.support.postgres import temporary_schema
 
 TOKEN = "test-bootstrap-token"
 ORG = "TESTORG1@AdobeOrg"
@@ -36,17 +36,6 @@ def api_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def api_postgres_database() -> Iterator[str]:
-    """A PostgreSQL database for this session's API tests (each test gets a fresh schema of it)."""
-    try:
-        ensure_server()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"the API tests on PostgreSQL need a server: {exc}", pytrace=False)
-    with temporary_database() as url:
-        yield url
-
-
 @pytest.fixture(
     params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)],
     autouse=True,
@@ -56,7 +45,7 @@ def metadata_backend(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield "sqlite"
         return
-    with temporary_schema(request.getfixturevalue("api_postgres_database")) as url:
+    with temporary_schema(request.getfixturevalue("postgres_database")) as url:
         _backend["url"] = url
         try:
             yield "postgres"

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from stripeflow.platform import Platform
 from stripeflow.server.app import create_app
 from tests.server.conftest import HEADERS, ORG, api_settings
-from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database, temporary_schema
 
 CATALOG = "/data/foundation/catalog"
 XED = "application/vnd.adobe.xed+json;version=1"
@@ -319,37 +318,3 @@ def test_sandboxes_do_not_see_each_others_datasets_and_batches(client: TestClien
     )
     assert refused.status_code == 400, "the schema is prod's; the empty sandbox's registry has none"
     assert client.get(f"{CATALOG}/dataSets/{dataset_id}").status_code == 200
-
-
-# -- PostgreSQL -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    try:
-        ensure_server()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
-    with temporary_database() as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_client(postgres_database: str, tmp_path: Path) -> Iterator[TestClient]:
-    with temporary_schema(postgres_database) as url:
-        app = create_app(api_settings(tmp_path, metadata_url=url))
-        with TestClient(app, headers=HEADERS, raise_server_exceptions=False) as test_client:
-            yield test_client
-
-
-@pytest.mark.postgres
-def test_datasets_and_partial_ingestion_on_postgres(postgres_client: TestClient) -> None:
-    client = postgres_client
-    dataset_id = create_dataset(client, charges_schema(client))
-    batch = ingest(
-        client, dataset_id, [charge_row(number) for number in range(1, 10)] + [bad_row(10)], partialIngestionPercent=10
-    )
-    assert batch["status"] == "success"
-    assert batch["metrics"]["outputRecordCount"] == 9
-    assert client.get(f"{CATALOG}/batches", params={"dataSet": dataset_id}).json()[batch["id"]]["status"] == "success"
-    assert client.get(f"{CATALOG}/dataSets/{dataset_id}", headers={"x-sandbox-name": "dev"}).status_code == 404

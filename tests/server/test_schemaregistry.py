@@ -15,7 +15,6 @@ from stripeflow.server.app import create_app
 from stripeflow.xdm.builtins import IDENTITY_MAP, PERSONAL_CONTACT_DETAILS, RECORD_BEHAVIOR
 from stripeflow.xdm.stripe_layout import PROFILE_CLASS
 from tests.server.conftest import HEADERS, api_settings
-from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database
 
 BASE = "/data/foundation/schemaregistry"
 NS = "_stripeflow"  # the default tenant id's namespace
@@ -29,21 +28,10 @@ XED = accept("xed")
 FORMS = ("xed", "xed-full", "xed-notext", "xed-full-notext", "xed-full-desc", "xed-deprecatefield")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
-    """A client on a fresh app: SQLite under the data dir, or a fresh PostgreSQL database (``database_url``)."""
-    if request.param == "sqlite":
-        with TestClient(create_app(api_settings(tmp_path)), headers=HEADERS) as client:
-            yield client
-        return
-    try:
-        ensure_server()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
-    with (
-        temporary_database() as url,
-        TestClient(create_app(api_settings(tmp_path, database_url=url)), headers=HEADERS) as client,
-    ):
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[TestClient]:
+    """A client on a fresh app (on the running test's metadata backend: see ``conftest.metadata_backend``)."""
+    with TestClient(create_app(api_settings(tmp_path)), headers=HEADERS) as client:
         yield client
 
 

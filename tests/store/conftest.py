@@ -8,30 +8,11 @@ import pytest
 
 from stripeflow.store import MetadataStore, open_store
 from tests.support.clock import FakeClock
-from tests.support.postgres import PostgresUnavailableError, ensure_server, temporary_database, temporary_schema
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A database created for this test session (dropped at its end); its SQLAlchemy URL."""
-    try:
-        ensure_server()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
-    with temporary_database() as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_url(postgres_database: str) -> Iterator[str]:
-    """A URL whose connections use a fresh, empty schema of the session database."""
-    with temporary_schema(postgres_database) as url:
-        yield url
 
 
 @pytest.fixture

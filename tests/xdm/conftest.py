@@ -9,10 +9,10 @@ import pytest
 from stripeflow.store import MetadataStore
 from stripeflow.store.database import Database
 from stripeflow.xdm import RegistryScope, SchemaRegistry
-from tests.store.conftest import clock, postgres_database, postgres_url, sqlite_url, store, store_url
+from tests.store.conftest import clock, sqlite_url, store, store_url
 from tests.support.clock import FakeClock
 
-__all__ = ["clock", "postgres_database", "postgres_url", "sqlite_url", "store", "store_url"]
+__all__ = ["clock", "sqlite_url", "store", "store_url"]
 
 TENANT = "acme"
 NS = f"_{TENANT}"

@@ -191,23 +191,7 @@ def stats_columns(table: DeltaTable) -> tuple[str, ...]:
 
 def data_files(table: DeltaTable) -> list[DataFile]:
     """The data files of the loaded version, with the ``id`` range their statistics give."""
-    actions = pa.table(table.get_add_actions(flatten=True))
-    names = set(actions.column_names)
-    count = actions.num_rows
-    low = actions.column("min.id").to_pylist() if "min.id" in names else [None] * count
-    high = actions.column("max.id").to_pylist() if "max.id" in names else [None] * count
-    base = folder(table)
-    return [
-        DataFile(path, str(base / unquote(path)), size, rows, min_id, max_id)
-        for path, size, rows, min_id, max_id in zip(
-            actions.column("path").to_pylist(),
-            actions.column("size_bytes").to_pylist(),
-            actions.column("num_records").to_pylist(),
-            low,
-            high,
-            strict=True,
-        )
-    ]
+    return column_ranges(table, "id")
 
 
 def add_columns(table: DeltaTable, schema: pa.Schema, commit: Commit) -> bool:
@@ -269,8 +253,8 @@ def files_after(table: DeltaTable, column: str, after: datetime) -> list[str]:
 
 
 def column_ranges(table: DeltaTable, column: str) -> list[DataFile]:
-    """The data files of the loaded version like :func:`data_files`, with the range of ``column`` (not ``id``) in
-    ``min_id``/``max_id``."""
+    """The data files of the loaded version, with the range of ``column`` their statistics give in
+    ``min_id``/``max_id`` (``None`` where the log has no statistics for it)."""
     actions = pa.table(table.get_add_actions(flatten=True))
     names = set(actions.column_names)
     count = actions.num_rows
