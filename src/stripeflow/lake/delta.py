@@ -8,9 +8,11 @@ whether a write landed. delta-rs writes the files of a table's creation and of a
 
 from __future__ import annotations
 
+import os
 import time
+import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +95,45 @@ class DataFile:
     max_id: str | None
 
 
+@dataclass
+class _Known:
+    """What a loaded table gives that costs a call into delta-rs to get: the folder of its log, and for one loaded
+    version its schema in both forms (delta-rs converts its schema to a new Python object on every ``schema()`` and
+    to Arrow on every ``to_arrow()``, ~0.5 ms each for a charge's hundreds of fields) and the Arrow schemas
+    :func:`add_columns` found nothing new in. A table's schema changes only with its version."""
+
+    log: str
+    version: int = -1
+    schema: Schema | None = None
+    arrow: pa.Schema | None = None
+    fitting: list[pa.Schema] = field(default_factory=list)
+
+
+#: By ``id`` of the table object, dropped when the object is (``DeltaTable`` is not hashable).
+_known: dict[int, _Known] = {}
+
+
+def _cached(table: DeltaTable) -> _Known:
+    key = id(table)
+    known = _known.get(key)
+    if known is None:
+        known = _known[key] = _Known(str(folder(table) / "_delta_log"))
+        weakref.finalize(table, _known.pop, key, None)
+    return known
+
+
+def _state(table: DeltaTable) -> tuple[Schema, pa.Schema, list[pa.Schema]]:
+    """The loaded version's schema, as delta-rs's and as Arrow's, and the Arrow schemas known to fit it."""
+    known = _cached(table)
+    current = int(table.version())
+    if known.schema is None or known.arrow is None or known.version != current:
+        known.schema = table.schema()
+        known.arrow = pa.schema(known.schema.to_arrow())
+        known.version = current
+        known.fitting = []
+    return known.schema, known.arrow, known.fitting
+
+
 def load(path: Path) -> DeltaTable | None:
     """The table at ``path``, or ``None`` if there is none yet."""
     try:
@@ -102,8 +143,12 @@ def load(path: Path) -> DeltaTable | None:
 
 
 def refresh(table: DeltaTable) -> None:
-    """Bring ``table`` to the latest version, reading only the commits since the loaded one."""
-    table.update_incremental()
+    """Bring ``table`` to the latest version, reading only the commits since the loaded one; nothing to read (and
+    no call into delta-rs, which lists the log and rebuilds its state, ~1 ms) when the log has no commit file for
+    the version after the loaded one. Versions are consecutive and each commit's file appears whole (delta-rs
+    creates it with an atomic put-if-absent), so a newer version exists only if that file does."""
+    if os.path.exists(os.path.join(_cached(table).log, f"{int(table.version()) + 1:020d}.json")):
+        table.update_incremental()
 
 
 def version(table: DeltaTable) -> int:
@@ -111,7 +156,8 @@ def version(table: DeltaTable) -> int:
 
 
 def schema(table: DeltaTable) -> pa.Schema:
-    return pa.schema(table.schema().to_arrow())
+    """The Arrow schema of the loaded version (converted once per version)."""
+    return _state(table)[1]
 
 
 def create(path: Path, data: pa.Table, commit: Commit) -> int:
@@ -201,12 +247,17 @@ def add_columns(table: DeltaTable, schema: pa.Schema, commit: Commit) -> bool:
     The write that needs them commits next: a crash between the two leaves the columns, which the write's retry
     finds already there.
     """
-    current = {item.name: item.type for item in table.schema().fields}
+    loaded, _, fitting = _state(table)
+    if any(schema.equals(item) for item in fitting):  # the usual case: the schema of the previous write
+        return False
+    current = {item.name: item.type for item in loaded.fields}
     wanted = Schema.from_arrow(schema).fields
     new = [item for item in wanted if current.get(item.name) != item.type]
     if not new:
+        fitting[:] = [*fitting[-3:], schema]  # a few: a resource's writes have one or two schemas
         return False
     table.alter.add_columns(new, commit_properties=replace(commit, operation="add_columns", txn=None).properties())
+    _cached(table).schema = None  # whether or not delta-rs moved the loaded version on
     return True
 
 
@@ -224,9 +275,16 @@ def commit_files(
         AddAction(item.name, item.size, {}, now, True, item.stats) for item in added
     ]
     actions += [RemoveAction(item.path, True, now, item.size, {}) for item in removed]
-    table.create_write_transaction(actions, "append", table.schema(), commit_properties=commit.properties(metrics))
+    loaded = int(table.version())
+    table.create_write_transaction(actions, "append", _state(table)[0], commit_properties=commit.properties(metrics))
     table.update_incremental()
-    return int(table.version())
+    current = int(table.version())
+    known = _cached(table)
+    if current == loaded + 1 and known.version == loaded:
+        # The one new version is this commit (it is in the log at some version after the loaded one), whose actions
+        # change no schema: what was known of the loaded version holds for it.
+        known.version = current
+    return current
 
 
 # -- catalog datasets (:mod:`stripeflow.lake.catalog_tables`) ------------------------------------------------------
