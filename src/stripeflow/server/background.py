@@ -25,9 +25,19 @@ def start_scheduler(
     return asyncio.ensure_future(scheduler.serve())
 
 
-async def stop_scheduler(app: FastAPI, task: asyncio.Task[None]) -> None:
-    """Cancel the scheduler; the runs in flight end ``failed`` (the next run catches up)."""
+async def stop_scheduler(app: FastAPI, task: asyncio.Task[None], *, drain_timeout: float = 30.0) -> None:
+    """Cancel the scheduler; the runs in flight end ``failed`` (the next run catches up).
+
+    A cancelled ``asyncio.to_thread`` call leaves its thread running: wait (up to ``drain_timeout``) until those
+    threads have given their metadata-store connections back, so that closing the store closes every connection.
+    """
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
     app.state.scheduler = None
+    store: MetadataStore = app.state.store
+    checked_out = getattr(store.engine.pool, "checkedout", None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + drain_timeout
+    while checked_out is not None and checked_out() > 0 and loop.time() < deadline:
+        await asyncio.sleep(0.05)
