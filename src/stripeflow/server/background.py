@@ -37,7 +37,8 @@ async def stop_scheduler(app: FastAPI, task: asyncio.Task[None], *, drain_timeou
     app.state.scheduler = None
     store: MetadataStore = app.state.store
     checked_out = getattr(store.engine.pool, "checkedout", None)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + drain_timeout
-    while checked_out is not None and checked_out() > 0 and loop.time() < deadline:
-        await asyncio.sleep(0.05)
+    poll = 0.05
+    for _ in range(int(drain_timeout / poll)):  # the threads report nowhere: poll the pool
+        if checked_out is None or checked_out() == 0:
+            break
+        await asyncio.sleep(poll)
