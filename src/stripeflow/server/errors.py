@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from stripeflow.errors import ConfigurationError
 from stripeflow.lake.catalog_repository import BatchCommittingError, CatalogNotFoundError
 from stripeflow.lake.xdm_arrow import SchemaError
@@ -52,22 +50,6 @@ def translate(exc: Exception) -> ApiError | None:
     if isinstance(exc, SchemaError | ConfigurationError):
         return ApiError(400, "400", str(exc))
     return None
-
-
-def translated_errors() -> Iterator[None]:
-    """A router dependency that re-raises a domain error as its :class:`ApiError`.
-
-    ``create_app`` already answers each class of ``DOMAIN_ERRORS`` with its own handler; this dependency also
-    covers errors ``translate`` knows that are not listed there (an ``Exception`` handler would run in Starlette's
-    ``ServerErrorMiddleware``, which re-raises after answering).
-    """
-    try:
-        yield
-    except Exception as exc:
-        translated = translate(exc)
-        if translated is None:
-            raise
-        raise translated from exc
 
 
 def _registry(exc: RegistryError) -> ApiError:

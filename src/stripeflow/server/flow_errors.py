@@ -11,6 +11,10 @@ from stripeflow.access.secrets import SecretDecryptionError
 from stripeflow.flows.connections import ConnectionInUseError, ConnectionRequestError
 from stripeflow.flows.entities import EntityNotFoundError, PreconditionRequiredError, StaleEtagError
 from stripeflow.flows.explore import ExploreRequestError
+from stripeflow.flows.flow_body import FlowValidationError
+from stripeflow.flows.flows import FlowRuleError
+from stripeflow.flows.on_demand import OnDemandError
+from stripeflow.flows.runs import RunNotFoundError, RunStateError
 from stripeflow.flows.stripe_probe import StripeUnavailableError, TokenRefusedError
 from stripeflow.server.problems import ApiError, stale_etag
 
@@ -25,13 +29,22 @@ FLOW_SERVICE_ERRORS: tuple[type[Exception], ...] = (
     ExploreRequestError,
     StripeUnavailableError,
     SecretDecryptionError,
+    FlowValidationError,
+    FlowRuleError,
+    OnDemandError,
+    RunNotFoundError,
+    RunStateError,
 )
 
 
 def translate_flow_service(exc: Exception) -> ApiError | None:
     """The API error for a Flow Service error, or ``None`` when ``exc`` is not one."""
-    if isinstance(exc, EntityNotFoundError):
+    if isinstance(exc, EntityNotFoundError | RunNotFoundError):
         return ApiError(404, "404", str(exc))
+    if isinstance(exc, FlowValidationError | FlowRuleError | OnDemandError):
+        return ApiError(400, "400", str(exc))
+    if isinstance(exc, RunStateError):
+        return ApiError(409, "409", str(exc))
     if isinstance(exc, StaleEtagError):
         return stale_etag(exc.supplied, exc.entity_id, exc.current)
     if isinstance(exc, PreconditionRequiredError):

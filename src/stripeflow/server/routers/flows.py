@@ -7,20 +7,17 @@ is 400, a missing flow or run 404, a missing ``If-Match`` 428, a stale one 412, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from stripeflow.flows.flow_body import FlowValidationError
-from stripeflow.flows.flows import FlowRuleError, FlowService
-from stripeflow.flows.on_demand import OnDemandError, create_on_demand_run, list_runs
+from stripeflow.flows.flows import FlowService
+from stripeflow.flows.on_demand import create_on_demand_run, list_runs
 from stripeflow.flows.run_documents import run_document
-from stripeflow.flows.runs import RunNotFoundError, RunRepository, RunStateError
+from stripeflow.flows.runs import RunRepository
 from stripeflow.prep.repository import MappingSetRepository
 from stripeflow.server.deps import Context, StoreDep
-from stripeflow.server.errors import translated_errors
-from stripeflow.server.problems import ApiError, bad_request
+from stripeflow.server.problems import bad_request
 from stripeflow.server.routers.flowservice_common import (
     FLOW_RESPONSES,
     EntitiesDep,
@@ -35,20 +32,7 @@ from stripeflow.server.routers.flowservice_common import (
 from stripeflow.server.routers.schemaregistry_models import problem
 from stripeflow.store.database import Database
 
-
-def flow_errors() -> Iterator[None]:
-    """The flow and run errors as API errors (the entity errors are left to ``translated_errors``)."""
-    try:
-        yield
-    except (FlowValidationError, FlowRuleError, OnDemandError) as exc:
-        raise bad_request(str(exc)) from exc
-    except RunNotFoundError as exc:
-        raise ApiError(404, "404", str(exc)) from exc
-    except RunStateError as exc:
-        raise ApiError(409, "409", str(exc)) from exc
-
-
-router = APIRouter(responses=FLOW_RESPONSES, dependencies=[Depends(translated_errors), Depends(flow_errors)])
+router = APIRouter(responses=FLOW_RESPONSES)
 NOT_FOUND = responses(404)
 FINISHED: dict[int | str, dict[str, Any]] = {409: problem("The run has finished (success, failed or cancelled)")}
 

@@ -7,13 +7,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from stripeflow.server.errors import translated_errors
 from stripeflow.server.routers import flowservice_connections, flowservice_source_target, flowservice_specs
 from stripeflow.server.routers.flowservice_common import FLOW_RESPONSES
 
-router = APIRouter(responses=FLOW_RESPONSES, dependencies=[Depends(translated_errors)])
+router = APIRouter(responses=FLOW_RESPONSES)
 router.include_router(flowservice_specs.router)
 router.include_router(flowservice_connections.router)
 router.include_router(flowservice_source_target.router)
