@@ -191,3 +191,30 @@ def test_each_sync_purges_row_errors_past_their_retention(shared_emulator: Runni
     assert catalog_api.row_errors(settings, batch["batch_id"]) == []
     (kept,) = [item for item in catalog_api.list_batches(settings, "charges") if item["id"] == batch["batch_id"]]
     assert kept["metrics"]["failedRecordCount"] == batch["failed"]
+
+
+def test_a_failing_transformation_nulls_its_field_and_is_counted(
+    shared_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The row is written without the field; the batch counts it under ``MAPPER-3700-400``."""
+    body = default_mapping_set("charges").to_body()
+    (mapping,) = [item for item in body["mappings"] if item["destination"] == f"{NS}.charges_data.amount_refunded"]
+    expression = "to_integer(data.description)"  # descriptions are words
+    mapping.update(sourceType="EXPRESSION", source=expression, sourceAttribute=expression)
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(body))
+    settings = settings_for(shared_emulator.base_url, tmp_path / "data")
+    report = api.sync(settings, resources="charges", mappings={"charges": str(path)})
+    mapped = report.resources["charges"].mapped
+    assert mapped is not None
+    assert mapped["status"] == "success"
+    assert mapped["failed"] == 0
+    (nulled,) = [error for error in mapped["errors"] if error["code"] == "MAPPER-3700-400"]
+    described = catalog_api.load_dataset(settings, "charges").to_pylist()
+    with_text = [row for row in described if row[NS]["charges_data"].get("description")]
+    assert with_text
+    assert all(row[NS]["charges_data"].get("amount_refunded") is None for row in with_text)
+    assert nulled["recordCount"] == len(with_text)
+    (batch,) = catalog_api.list_batches(settings, "charges")
+    assert batch["metrics"]["nulledRecordCount"] == len(with_text)
+    assert batch["metrics"]["failedRecordCount"] == 0

@@ -60,20 +60,27 @@ def figures(tally: Tally, output_records: int, output_bytes: int) -> JsonObject:
         "failedRecordCount": tally.failed,
         "outputByteSize": output_bytes,
         "deletedRecordCount": tally.deletions,
+        "nulledRecordCount": tally.nulled,
     }
 
 
 def summarize(tally: Tally, policy: Policy, *, failed: bool = False) -> list[JsonObject]:
     """The batch's ``errors``: one entry per row-error code with its ``recordCount`` when diagnostics are on
     (``INGEST-1211-400`` instead when they are off), then the partial-ingestion summary ``INGEST-1212-400``."""
+    # Failing transformations that only nulled a field are counted too: the rows were written, without that field.
+    nulled: list[JsonObject] = [
+        {"code": code, "description": f"field set to null: {tally.messages[code]}", "recordCount": count}
+        for code, count in sorted(tally.nulled_codes.items())
+    ]
     if not tally.failed:
-        return []
+        return nulled
     errors: list[JsonObject] = []
     if policy.diagnostics:
         errors += [
             {"code": code, "description": tally.messages[code], "recordCount": count}
             for code, count in sorted(tally.codes.items())
         ]
+        errors += nulled
     else:
         errors.append(
             {

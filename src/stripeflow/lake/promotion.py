@@ -115,11 +115,22 @@ class Tally:
     codes: Counter[str] = field(default_factory=Counter)
     messages: dict[str, str] = field(default_factory=dict)  # the first message of each code
     watermark: datetime | None = None
+    #: Rows written with a field set to null by a failing transformation, and their codes (``MAPPER-3700-400``).
+    nulled: int = 0
+    nulled_codes: Counter[str] = field(default_factory=Counter)
 
     def fail(self, codes: Iterable[tuple[str, str]]) -> None:
         self.failed += 1
+        self._count(self.codes, codes)
+
+    def null(self, codes: Iterable[tuple[str, str]]) -> None:
+        """A row kept, with the errors of the transformations that nulled some of its fields."""
+        self.nulled += 1
+        self._count(self.nulled_codes, codes)
+
+    def _count(self, counter: Counter[str], codes: Iterable[tuple[str, str]]) -> None:
         for code, message in dict(codes).items():
-            self.codes[code] += 1
+            counter[code] += 1
             self.messages.setdefault(code, message)
 
 
@@ -175,6 +186,8 @@ class BatchRun:
             if row is None:
                 self._fail(chunk, index, errors or [(MAPPER_ERROR, "the mapper rejected the row")], "conversion")
             else:
+                if errors:
+                    self.tally.null(errors)
                 good.append(index)
                 data.append(row)
         return good, data
